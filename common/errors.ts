@@ -1,0 +1,66 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The error catalogue: every `extensions.code` this system puts in a response.
+ *
+ * Names reuse what the ecosystem already knows (Apollo Server's built-in codes,
+ * Apollo Router's limits and persisted-query codes); our own codes cover upstream
+ * failures. Each entry documents the HTTP status it answers with when the error
+ * ends a request, and is listed in docs/errors.md (a test keeps the two in step).
+ */
+export const ErrorCode = {
+  /** Request was not authenticated: bearer token missing, malformed, expired or wrongly signed. HTTP 401. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Authenticated, but not allowed to do this. HTTP 403. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The operation's arguments or variables are invalid for the business rules (e.g. quantity 0). HTTP 200 (field error). */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** A requested entity does not exist (REST 404). HTTP 200 (field error). */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The GraphQL document does not parse. HTTP 400. (Apollo Server built-in.) */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The GraphQL document does not validate against the schema. HTTP 400. (Apollo Server built-in.) */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** `operationName` names no operation in the document. HTTP 400. (Apollo Server built-in.) */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  /** The HTTP request is not a well-formed GraphQL request (bad JSON, missing query, bad variables). HTTP 400. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The request body is larger than the configured maximum. HTTP 413. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The gateway is not ready (no supergraph loaded yet) or is shutting down. HTTP 503. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A REST upstream answered 5xx or an unreadable body. HTTP 200 (field error, partial data). */
+  UPSTREAM_SERVICE_ERROR: 'UPSTREAM_SERVICE_ERROR',
+  /** A REST upstream did not answer within its timeout. HTTP 200 (field error, partial data). */
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /** A REST upstream could not be reached (connection refused or reset). HTTP 200 (field error, partial data). */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** A REST upstream rejected the call as invalid (4xx other than 404) — a bug on our side, not the client's. HTTP 200 (field error). */
+  UPSTREAM_BAD_REQUEST: 'UPSTREAM_BAD_REQUEST',
+  /** A subgraph could not be reached or answered with a non-GraphQL response. HTTP 200 (field error, partial data). */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** Anything unexpected. The message is generic; details go to the logs only. HTTP 500. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Extra, non-secret facts a client may act on (e.g. which service failed). */
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+/**
+ * Builds a GraphQL error carrying a catalogue code (and an HTTP status when the
+ * error ends the whole request). Callers never write codes inline.
+ */
+export function storefrontError(
+  code: ErrorCode,
+  message: string,
+  options: { httpStatus?: number; details?: ErrorDetails } = {},
+): GraphQLError {
+  const extensions: Record<string, unknown> = { code, ...options.details };
+  if (options.httpStatus !== undefined) extensions['http'] = { status: options.httpStatus };
+  return new GraphQLError(message, { extensions });
+}
+
+/** The codes whose messages are safe to show as written; anything else is masked. */
+export const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));

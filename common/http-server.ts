@@ -1,0 +1,107 @@
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import type { Logger } from './logger.ts';
+import { ErrorCode } from './errors.ts';
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  /** Largest accepted request body; larger bodies get 413 PAYLOAD_TOO_LARGE before any parsing. */
+  readonly maxBodyBytes: number;
+  /** Path of the GraphQL endpoint whose error bodies are normalised to GraphQL shape. */
+  readonly graphqlPath: string;
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A GraphQL-over-HTTP error body: `errors` with a catalogue code and no `data` key. */
+export function graphqlErrorBody(message: string, code: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * The HTTP layer shared by the gateway and the subgraphs (fastify). It turns
+ * every failure that happens before Apollo Server runs (malformed JSON, body too
+ * large, wrong content type) into a GraphQL-shaped error with a catalogue code,
+ * and Apollo Server's own plain-text 4xx bodies likewise, so clients parse one
+ * error format. Nothing here ever echoes a stack trace.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = fastify({
+    // pino's Logger is a FastifyBaseLogger at runtime; the cast keeps the
+    // instance typed with fastify's default logger so plugins accept it.
+    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Our own request-log plugin writes one line per GraphQL request; fastify's
+    // two lines per HTTP request would only double the volume.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.maxBodyBytes,
+    // Upstream pools (gateway → subgraph) keep sockets idle for up to 30 s; the
+    // server must hold them longer than that or it closes a socket just as the
+    // client reuses it.
+    keepAliveTimeout: 65_000,
+    // Honour a caller's x-request-id only when it is short and plain: it ends up
+    // in logs and upstream headers, where newlines or megabytes do harm.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unhandled error');
+    const [message, code] =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? [`request body exceeds the ${options.maxBodyBytes}-byte limit`, ErrorCode.PAYLOAD_TOO_LARGE]
+        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? ['unsupported content type: send application/json', ErrorCode.BAD_REQUEST]
+          : status < 500
+            ? [`malformed request: ${error.message}`, ErrorCode.BAD_REQUEST]
+            : ['Internal server error', ErrorCode.INTERNAL_SERVER_ERROR];
+    void reply.status(status).type('application/json; charset=utf-8').send(graphqlErrorBody(message, code));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type('application/json; charset=utf-8').send(graphqlErrorBody(`no route for ${request.method} ${request.url.split('?')[0]}`, ErrorCode.BAD_REQUEST));
+  });
+
+  // While closing, answer in-flight requests with `Connection: close`, so their
+  // keep-alive sockets end with the response instead of holding shutdown open
+  // until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (reply.statusCode >= 400 && type.startsWith('text/plain') && request.url.startsWith(options.graphqlPath) && typeof payload === 'string') {
+      reply.type('application/json; charset=utf-8');
+      return graphqlErrorBody(payload.trim() || 'bad request', ErrorCode.BAD_REQUEST);
+    }
+    return payload;
+  });
+
+  return app;
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use`);
+  }
+}
+
+/** Listens and returns the bound port; EADDRINUSE becomes a PortInUseError with a clear message. */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
+    throw error;
+  }
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  return address.port;
+}

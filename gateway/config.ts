@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import {
+  ConfigError,
+  intOrString,
+  mergeConfig,
+  parseFlags,
+  readJsonConfigFile,
+  readPrefixedEnv,
+  setPath,
+  validateConfig,
+} from '../common/config.ts';
+import { LOG_LEVELS } from '../common/logger.ts';
+import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
+
+const authSchema = z
+  .object({
+    /** HS256 secret for client tokens (development). Default: the dev secret, refused in production. Exclusive with jwksUrl. */
+    jwtSecret: secretSchema.optional(),
+    /** JWKS endpoint of your identity provider (RS256/ES256/EdDSA tokens). Exclusive with jwtSecret. */
+    jwksUrl: z.url({ message: 'expected an http(s) URL' }).optional(),
+    /** Required `iss` claim. Default https://auth.storefront.local/. */
+    issuer: z.string().min(1).default(DEV_JWT_ISSUER),
+    /** Required `aud` claim. Default "storefront". */
+    audience: z.string().min(1).default(DEV_JWT_AUDIENCE),
+  })
+  .strict()
+  .refine((a) => !(a.jwtSecret && a.jwksUrl), { message: 'set jwtSecret or jwksUrl, not both' });
+
+/** The one gateway configuration. Every option documents its default. */
+export const gatewayConfigSchema = z
+  .object({
+    /** Client profile this process serves (web | mobile). Default web. */
+    profile: z.enum(PROFILE_NAMES).default('web'),
+    /** Interface to bind. Default 127.0.0.1. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Port; 0 picks a free one. Default: the profile's (web 4000, mobile 4010). */
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Supergraph SDL file to serve. Default schema/supergraph.graphql. */
+    supergraphPath: z.string().min(1).default('schema/supergraph.graphql'),
+    /** Reload the supergraph when the file changes. Default true. */
+    watchSupergraph: z.boolean().default(true),
+    /** Per-subgraph routing URL overrides, e.g. { "catalog": "http://10.0.0.5:8080/graphql" }. Default {}. */
+    subgraphUrls: z.record(z.string(), z.url({ message: 'expected an http(s) URL' })).default({}),
+    /** Deadline for one subgraph fetch, in ms. Default 10000. */
+    subgraphTimeoutMs: z.number().int().min(1).max(300_000).default(10_000),
+    /** Keep-alive connections per subgraph origin. Default 64. */
+    subgraphConnections: z.number().int().min(1).max(4096).default(64),
+    /** Client token verification. */
+    auth: authSchema.default({ issuer: DEV_JWT_ISSUER, audience: DEV_JWT_AUDIENCE }),
+    /** Secret shared with the subgraphs to sign identity assertions (≥ 32 chars). Default: the dev secret, refused in production. */
+    identitySecret: secretSchema.default(DEV_IDENTITY_SECRET),
+    /** Largest request body, in bytes (413 PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
+    maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+    /** Put REST call counts per upstream endpoint in `extensions.restCalls` (development aid). Default false. */
+    exposeRestCalls: z.boolean().default(false),
+    /** Schema introspection. Default: the profile's (web on, mobile off). */
+    introspection: z.boolean().optional(),
+    /** How long shutdown waits for in-flight requests before closing sockets, in ms. Default 10000. */
+    shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
+    /** pino level. Default info. */
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict();
+
+type RawGatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'auth'> & {
+  readonly port: number;
+  readonly introspection: boolean;
+  readonly auth: RawGatewayConfig['auth'] & { readonly jwtSecret?: string };
+};
+
+const ENV: Record<string, string> = {
+  GATEWAY_PROFILE: 'profile',
+  GATEWAY_HOST: 'host',
+  GATEWAY_PORT: 'port',
+  GATEWAY_SUPERGRAPH: 'supergraphPath',
+  GATEWAY_WATCH_SUPERGRAPH: 'watchSupergraph',
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: 'subgraphTimeoutMs',
+  GATEWAY_SUBGRAPH_CONNECTIONS: 'subgraphConnections',
+  GATEWAY_JWT_SECRET: 'auth.jwtSecret',
+  GATEWAY_JWKS_URL: 'auth.jwksUrl',
+  GATEWAY_JWT_ISSUER: 'auth.issuer',
+  GATEWAY_JWT_AUDIENCE: 'auth.audience',
+  GATEWAY_IDENTITY_SECRET: 'identitySecret',
+  GATEWAY_MAX_BODY_BYTES: 'maxBodyBytes',
+  GATEWAY_EXPOSE_REST_CALLS: 'exposeRestCalls',
+  GATEWAY_INTROSPECTION: 'introspection',
+  GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  GATEWAY_LOG_LEVEL: 'logLevel',
+};
+const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection']);
+const SUBGRAPH_URL_ENV = /^GATEWAY_SUBGRAPH_URL_([A-Z0-9_]+)$/;
+
+function envValue(key: string, value: string): unknown {
+  if (BOOLEAN_KEYS.has(key)) return value === 'true' ? true : value === 'false' ? false : value;
+  return intOrString(value);
+}
+
+/**
+ * Loads the gateway config: defaults < profile < --config JSON file <
+ * GATEWAY_* environment < flags. The only place the gateway reads process.env.
+ */
+export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<GatewayConfig> {
+  const flags = parseFlags(argv, {
+    config: { type: 'string' },
+    profile: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    supergraph: { type: 'string' },
+    'subgraph-url': { type: 'string', multiple: true },
+    'expose-rest-calls': { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  const fromEnv = readPrefixedEnv(
+    env,
+    'GATEWAY_',
+    { ...Object.fromEntries(Object.entries(ENV).map(([name, key]) => [name, (t: Record<string, unknown>, v: string) => setPath(t, key, envValue(key, v))])), GATEWAY_CONFIG: () => {} },
+    (name, value, target) => {
+      const match = SUBGRAPH_URL_ENV.exec(name);
+      if (!match) return false;
+      setPath(target, `subgraphUrls.${match[1]!.toLowerCase()}`, value);
+      return true;
+    },
+  );
+  const configPath = flags.config ?? env['GATEWAY_CONFIG'];
+  const fromFile = configPath ? readJsonConfigFile(configPath) : {};
+  if (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile)) {
+    throw new ConfigError('file', [`${configPath}: expected a JSON object`]);
+  }
+  const fromFlags: Record<string, unknown> = {};
+  if (flags.profile !== undefined) fromFlags['profile'] = flags.profile;
+  if (flags.host !== undefined) fromFlags['host'] = flags.host;
+  if (flags.port !== undefined) fromFlags['port'] = intOrString(flags.port);
+  if (flags.supergraph !== undefined) fromFlags['supergraphPath'] = flags.supergraph;
+  if (flags['expose-rest-calls'] !== undefined) fromFlags['exposeRestCalls'] = flags['expose-rest-calls'];
+  if (flags['log-level'] !== undefined) fromFlags['logLevel'] = flags['log-level'];
+  const flagProblems: string[] = [];
+  for (const pair of flags['subgraph-url'] ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) flagProblems.push(`--subgraph-url: expected name=url, received ${JSON.stringify(pair)}`);
+    else setPath(fromFlags, `subgraphUrls.${pair.slice(0, eq)}`, pair.slice(eq + 1));
+  }
+  if (flagProblems.length > 0) throw new ConfigError('command-line', flagProblems);
+  return parseGatewayConfig(mergeConfig(fromFile as Record<string, unknown>, fromEnv, fromFlags), env['NODE_ENV']);
+}
+
+/** Validates a plain config object (tests build one directly) and fills profile defaults. */
+export function parseGatewayConfig(input: unknown, nodeEnv?: string): Readonly<GatewayConfig> {
+  const production = nodeEnv === 'production';
+  const schema = gatewayConfigSchema.superRefine((c, ctx) => {
+    if (!production) return;
+    if (c.identitySecret === DEV_IDENTITY_SECRET) ctx.addIssue({ code: 'custom', path: ['identitySecret'], message: 'the development secret is refused when NODE_ENV=production', input: '[dev secret]' });
+    if (!c.auth.jwksUrl && (c.auth.jwtSecret === undefined || c.auth.jwtSecret === DEV_JWT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'set auth.jwksUrl or a non-development auth.jwtSecret when NODE_ENV=production', input: undefined });
+    }
+  });
+  const raw = validateConfig(schema, input, 'gateway');
+  const profile = PROFILES[raw.profile as ProfileName];
+  return Object.freeze({
+    ...raw,
+    port: raw.port ?? profile.port,
+    introspection: raw.introspection ?? profile.introspection,
+    auth: Object.freeze({ ...raw.auth, ...(raw.auth.jwksUrl ? {} : { jwtSecret: raw.auth.jwtSecret ?? DEV_JWT_SECRET }) }),
+  });
+}

@@ -1,0 +1,12 @@
+import type { Identity } from '../common/identity.ts';
+import type { RestCallCounts } from '../subgraphs/shared/call-recorder.ts';
+
+/** Per-request state of the gateway; created by the context function, never shared. */
+export interface GatewayContext {
+  readonly identity: Identity;
+  readonly requestId: string;
+  /** Signed once per client request, reused for every subgraph fetch of its plan. */
+  readonly identityAssertion: Promise<string>;
+  /** REST calls made by all subgraph fetches of this request, summed from their extensions. */
+  readonly restCalls: RestCallCounts;
+}

@@ -1,0 +1,84 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, storefrontError } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
+import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
+import type { GatewayContext } from './context.ts';
+
+/**
+ * A keep-alive pool for all subgraph fetches of this gateway (undici). The
+ * gateway's default fetcher (make-fetch-happen) opens unbounded sockets; a
+ * bounded pool per origin keeps connection churn and file descriptors in check.
+ */
+export function createSubgraphFetcher(options: { connections: number; timeoutMs: number }): { fetcher: Fetcher; close: () => Promise<void> } {
+  const agent = new Agent({
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  // undici's fetch implements the WHATWG fetch the Fetcher type describes; the
+  // two type declarations differ only in their Headers/Response classes.
+  const fetcher = ((url: string, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent })) as unknown as Fetcher;
+  return { fetcher, close: () => agent.close() };
+}
+
+/**
+ * Sends each subgraph fetch with the gateway-signed identity assertion and the
+ * request id, and sums the REST call counts the subgraph reports.
+ *
+ * A subgraph that cannot be reached or answers with something other than a
+ * GraphQL response becomes SUBGRAPH_UNAVAILABLE naming the subgraph. The stock
+ * data source would put the subgraph URL, the low-level socket error and the
+ * response body in the client's error; those go to the log instead.
+ */
+export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly subgraphName: string;
+  readonly logger: Logger;
+
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger }) {
+    super({ url: options.url, fetcher: options.fetcher });
+    this.subgraphName = options.subgraphName;
+    this.logger = options.logger;
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.SUBGRAPH_UNAVAILABLE) throw error;
+      this.logger.warn({ subgraph: this.subgraphName, reason: (error as Error).message, requestId: (options.context as Partial<GatewayContext>).requestId }, 'subgraph fetch failed');
+      throw this.unavailable('is unavailable');
+    }
+  }
+
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = await response.text().catch(() => '');
+    this.logger.warn({ subgraph: this.subgraphName, status: response.status, body: body.slice(0, 500) }, 'subgraph answered with an error status');
+    return this.unavailable(`answered HTTP ${response.status}`);
+  }
+
+  private unavailable(what: string): GraphQLError {
+    return storefrontError(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${this.subgraphName} subgraph ${what}`, { details: { serviceName: this.subgraphName } });
+  }
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const context = options.context as Partial<GatewayContext>;
+    const headers = options.request.http?.headers;
+    if (!headers || !context.identityAssertion || !context.requestId) return;
+    headers.set(IDENTITY_HEADER, await context.identityAssertion);
+    headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+
+  override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {
+    const counts = response.extensions?.['restCalls'];
+    if (counts !== undefined && context.restCalls) {
+      addCallCounts(context.restCalls, counts);
+      // Internal bookkeeping: do not let it leak into anything downstream.
+      delete response.extensions!['restCalls'];
+    }
+    return response;
+  };
+}

@@ -1,0 +1,32 @@
+import { ConfigError } from '../common/config.ts';
+import { PortInUseError } from '../common/http-server.ts';
+import { loadGatewayConfig } from './config.ts';
+import { startGateway } from './server.ts';
+
+const USAGE = `usage: npm run gateway -- [--supergraph schema/supergraph.graphql] [--profile web|mobile] [--port 4000]
+                          [--host 127.0.0.1] [--subgraph-url name=url ...] [--config gateway.json]
+                          [--expose-rest-calls] [--log-level info]
+Every option can also be set as GATEWAY_* environment variables (see README).`;
+
+try {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const config = loadGatewayConfig(process.argv.slice(2), process.env);
+  const gateway = await startGateway(config);
+  const shutdown = () => void gateway.stop().then(() => process.exit(0));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`gateway: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof PortInUseError) {
+    console.error(`gateway: ${error.message}`);
+    process.exit(1);
+  }
+  console.error(`gateway: failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}

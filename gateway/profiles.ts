@@ -1,0 +1,19 @@
+/**
+ * Client profiles. Each profile runs as its own gateway process from the same
+ * code, so one client's load or failure never takes down another's. A profile
+ * is a set of defaults; anything it sets can still be overridden by config.
+ */
+export const PROFILE_NAMES = ['web', 'mobile'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface ProfileDefaults {
+  /** Default port for `npm start` and the gateway CLI. */
+  readonly port: number;
+  /** Schema introspection: on for the web team's tooling, off for shipped mobile apps. */
+  readonly introspection: boolean;
+}
+
+export const PROFILES: Record<ProfileName, ProfileDefaults> = {
+  web: { port: 4000, introspection: true },
+  mobile: { port: 4010, introspection: false },
+};

@@ -1,0 +1,144 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode } from '../common/errors.ts';
+import { createFormatError } from '../common/format-error.ts';
+import { createHttpServer, graphqlErrorBody, listen } from '../common/http-server.ts';
+import { identityKey, signIdentityAssertion } from '../common/identity.ts';
+import { createLogger, type Logger } from '../common/logger.ts';
+import { createAuthenticator } from './auth.ts';
+import type { GatewayConfig } from './config.ts';
+import type { GatewayContext } from './context.ts';
+import { StorefrontDataSource, createSubgraphFetcher } from './data-source.ts';
+import { requestLogPlugin } from './plugins/request-log.ts';
+import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
+import { subgraphNamesOf, supergraphFromFile } from './supergraph-source.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** Lifecycle phases; requests are served only in `ready`. */
+export type GatewayPhase =
+  | { readonly phase: 'starting' }
+  | { readonly phase: 'ready'; readonly since: Date }
+  | { readonly phase: 'draining' }
+  | { readonly phase: 'stopped' };
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly profile: string;
+  state(): GatewayPhase;
+  /** Idempotent: refuses new requests, waits for in-flight ones (up to shutdownGraceMs), then releases everything. */
+  stop(): Promise<void>;
+}
+
+/** Overrides must name subgraphs that exist: a typo would send traffic to the default URL. */
+function checkOverrides(config: Readonly<GatewayConfig>) {
+  return (supergraphSdl: string) => {
+    const names = new Set(subgraphNamesOf(supergraphSdl));
+    const unknown = Object.keys(config.subgraphUrls).filter((name) => !names.has(name));
+    if (unknown.length > 0) {
+      throw new Error(`subgraphUrls names unknown subgraph(s) ${unknown.join(', ')}; the supergraph has ${[...names].join(', ')}`);
+    }
+  };
+}
+
+export async function startGateway(config: Readonly<GatewayConfig>, logger?: Logger): Promise<RunningGateway> {
+  const log = logger ?? createLogger(`gateway-${config.profile}`, config.logLevel);
+  let phase: GatewayPhase = { phase: 'starting' };
+  const authenticate = createAuthenticator(config.auth);
+  const assertionKey = identityKey(config.identitySecret);
+  const subgraphFetcher = createSubgraphFetcher({ connections: config.subgraphConnections, timeoutMs: config.subgraphTimeoutMs });
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
+    buildService: ({ name, url }) =>
+      new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log }),
+    logger: log,
+  });
+
+  const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError({ logger: log, passUnknownCodes: true }),
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      requestLogPlugin(log, config.profile),
+      ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
+      ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+
+  app.get('/health', async (request, reply) => {
+    // Apollo Router's convention: /health is liveness; /health?ready=true is readiness.
+    const wantsReady = (request.query as Record<string, unknown>)['ready'] !== undefined;
+    if (!wantsReady) return { status: 'UP' };
+    const ready = phase.phase === 'ready';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'UP' : 'DOWN', phase: phase.phase });
+  });
+
+  // Listen before the supergraph loads so liveness answers at once; GraphQL
+  // answers 503 SERVICE_UNAVAILABLE until the gateway is ready.
+  let handle: ((request: FastifyRequest, reply: FastifyReply) => unknown) | undefined;
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: GRAPHQL_PATH,
+    handler: (request, reply) => {
+      if (handle && phase.phase === 'ready') return handle(request, reply);
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .type('application/json; charset=utf-8')
+        .send(graphqlErrorBody(`the gateway is ${phase.phase}`, ErrorCode.SERVICE_UNAVAILABLE));
+    },
+  });
+  const port = await listen(app, config.host, config.port);
+
+  try {
+    await apollo.start();
+  } catch (error) {
+    await app.close();
+    await subgraphFetcher.close();
+    throw error;
+  }
+  const apolloHandler = fastifyApolloHandler(apollo, {
+    context: async (request): Promise<GatewayContext> => {
+      const header = request.headers.authorization;
+      const identity = await authenticate(Array.isArray(header) ? header[0] : header);
+      const identityAssertion = signIdentityAssertion(assertionKey, identity);
+      // An unobserved rejection would crash the process if no subgraph fetch awaits it.
+      identityAssertion.catch(() => {});
+      return { identity, requestId: String(request.id), identityAssertion, restCalls: {} };
+    },
+  });
+  handle = (request, reply) => apolloHandler.call(app, request as never, reply as never);
+  phase = { phase: 'ready', since: new Date() };
+  const url = `http://${config.host}:${port}${GRAPHQL_PATH}`;
+  log.info({ url, profile: config.profile, supergraph: config.supergraphPath }, 'gateway ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    profile: config.profile,
+    state: () => phase,
+    stop() {
+      stopping ??= (async () => {
+        phase = { phase: 'draining' };
+        const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+        // Apollo's drain plugin closes fastify (which waits for in-flight
+        // requests), then Apollo stops the gateway and its file watcher.
+        await apollo.stop();
+        clearTimeout(force);
+        await subgraphFetcher.close();
+        phase = { phase: 'stopped' };
+        log.info('gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}

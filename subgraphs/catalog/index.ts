@@ -1,0 +1,10 @@
+import type { SubgraphDefinition } from '../shared/server.ts';
+import { createCatalogLoaders, type CatalogLoaders } from './loaders.ts';
+import { resolvers } from './resolvers.ts';
+
+export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
+  name: 'catalog',
+  schemaUrl: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  createLoaders: createCatalogLoaders,
+};

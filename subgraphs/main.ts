@@ -1,0 +1,21 @@
+import { ConfigError } from '../common/config.ts';
+import { PortInUseError } from '../common/http-server.ts';
+import { loadSubgraphConfig } from './shared/config.ts';
+import { startSubgraph } from './shared/server.ts';
+import { SUBGRAPHS } from './registry.ts';
+
+// Entry point of one subgraph process:
+//   node --import tsx subgraphs/main.ts --subgraph catalog --port 4202 --rest-url http://127.0.0.1:4302
+try {
+  const config = loadSubgraphConfig(process.argv.slice(2), process.env);
+  const running = await startSubgraph(SUBGRAPHS[config.subgraph], config);
+  const shutdown = () => void running.stop().then(() => process.exit(0));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof PortInUseError) {
+    console.error(`subgraph: ${error.message}`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+  throw error;
+}

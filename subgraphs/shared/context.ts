@@ -1,0 +1,27 @@
+import type { Identity } from '../../common/identity.ts';
+import { ErrorCode, storefrontError } from '../../common/errors.ts';
+import type { CallRecorder } from './call-recorder.ts';
+import type { RestCall } from './rest-client.ts';
+
+/** A REST call already bound to the current request's recorder and request id. */
+export type RestFetch = <T>(call: RestCall) => Promise<T>;
+
+/**
+ * What every resolver of a subgraph receives. Created per request: the loaders
+ * cache only for the life of one request, so one user's data never serves another.
+ */
+export interface SubgraphContext<Loaders> {
+  readonly identity: Identity;
+  readonly requestId: string;
+  readonly recorder: CallRecorder;
+  readonly rest: RestFetch;
+  readonly loaders: Loaders;
+}
+
+/** The signed-in user's id, or UNAUTHENTICATED. */
+export function requireUser(context: { identity: Identity }): string {
+  if (context.identity.userId === null) {
+    throw storefrontError(ErrorCode.UNAUTHENTICATED, 'You must be signed in: send a bearer token in the Authorization header');
+  }
+  return context.identity.userId;
+}

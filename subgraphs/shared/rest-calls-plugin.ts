@@ -1,0 +1,21 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { SubgraphContext } from './context.ts';
+
+/**
+ * Puts the request's REST call counts in `extensions.restCalls` of the subgraph
+ * response. The gateway sums them over every fetch of a client request; they
+ * are internal bookkeeping, not client-facing (the gateway decides whether to expose them).
+ */
+export function restCallsPlugin<L>(): ApolloServerPlugin<SubgraphContext<L>> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, restCalls: contextValue.recorder.snapshot() };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startGateway } from '../../gateway/server.ts';
+import { composeSupergraph } from '../../schema/compose.ts';
+import { loadRoverConfig } from '../../schema/rover-config.ts';
+import type { SubgraphName } from '../../subgraphs/shared/config.ts';
+import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
+import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
+import { startSlowProxy } from '../support/slow-proxy.ts';
+import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+
+const SUPERGRAPH = new URL('../../schema/supergraph.graphql', import.meta.url).pathname;
+const ROVER = new URL('../../rover.yaml', import.meta.url).pathname;
+
+let rest: Record<ServiceName, RestServiceHandle>;
+let subgraphs: Record<SubgraphName, RunningSubgraph>;
+before(async () => {
+  rest = await startRestServices();
+  subgraphs = await startSubgraphs(rest);
+});
+after(async () => {
+  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
+  await Promise.all(Object.values(rest).map((s) => s.close()));
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('condition not met in time');
+}
+
+function tempSupergraph(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql');
+  copyFileSync(SUPERGRAPH, path);
+  return path;
+}
+
+describe('gateway health', () => {
+  it('answers liveness and readiness once the supergraph is loaded, and not after stop', async () => {
+    const gateway = await startGateway(gatewayConfigFor(subgraphs), silentLogger);
+    const base = gateway.url.replace('/graphql', '');
+    assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'UP' });
+    const ready = await fetch(`${base}/health?ready=true`);
+    assert.equal(ready.status, 200);
+    assert.equal(gateway.state().phase, 'ready');
+    await gateway.stop();
+    assert.equal(gateway.state().phase, 'stopped');
+    await gateway.stop(); // idempotent
+    await assert.rejects(fetch(`${base}/health`));
+  });
+
+  it('refuses to start when an override names a subgraph the supergraph does not have', async () => {
+    await assert.rejects(startGateway(gatewayConfigFor({ ...subgraphs, catalgo: { url: 'http://127.0.0.1:9/graphql' } }), silentLogger), /unknown subgraph\(s\) catalgo/);
+  });
+
+  it('refuses to start on a supergraph file that does not exist or does not parse', async () => {
+    await assert.rejects(startGateway(gatewayConfigFor(subgraphs, { supergraphPath: '/nonexistent/supergraph.graphql' }), silentLogger), /ENOENT/);
+    const broken = tempSupergraph();
+    writeFileSync(broken, 'type Query {');
+    await assert.rejects(startGateway(gatewayConfigFor(subgraphs, { supergraphPath: broken }), silentLogger));
+  });
+});
+
+describe('supergraph hot reload', () => {
+  it('serves a changed supergraph file without a restart, and keeps the old one when the new one is invalid', async () => {
+    const path = tempSupergraph();
+    const gateway = await startGateway(gatewayConfigFor(subgraphs, { supergraphPath: path, watchSupergraph: true }), silentLogger);
+    try {
+      const productFields = async () => {
+        const response = await postGraphQL(gateway.url, { query: '{ __type(name: "Product") { fields { name } } }' });
+        return ((response.body.data?.['__type'] as { fields: { name: string }[] }).fields ?? []).map((f) => f.name);
+      };
+      assert.ok(!(await productFields()).includes('tagline'));
+
+      const sources = loadRoverConfig(ROVER).map((s) => (s.name === 'catalog' ? { ...s, sdl: s.sdl.replace('  brand: String!', '  brand: String!\n  tagline: String') } : s));
+      const outcome = composeSupergraph(sources);
+      assert.ok(outcome.ok);
+      writeFileSync(path, outcome.supergraphSdl);
+      await waitFor(async () => (await productFields()).includes('tagline'));
+
+      writeFileSync(path, 'this is not a supergraph');
+      await new Promise((r) => setTimeout(r, 400));
+      assert.ok((await productFields()).includes('tagline'), 'the last good supergraph stays in force');
+      const served = await postGraphQL(gateway.url, { query: '{ featuredProducts { id } }' }, { token: await tokenFor('user-0001') });
+      assert.equal(served.body.errors, undefined);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests, then refuses new ones', async () => {
+    const proxy = await startSlowProxy(subgraphs.catalog.url.replace('/graphql', ''), 400);
+    const gateway = await startGateway(gatewayConfigFor({ ...subgraphs, catalog: { url: `${proxy.url}/graphql` } }), silentLogger);
+    try {
+      const inFlight = postGraphQL(gateway.url, { query: '{ featuredProducts { id name } }' });
+      await new Promise((r) => setTimeout(r, 100));
+      const stopped = gateway.stop();
+      const response = await inFlight;
+      assert.equal(response.status, 200);
+      assert.equal((response.body.data?.['featuredProducts'] as unknown[]).length, 12);
+      await stopped;
+      await assert.rejects(fetch(gateway.url, { method: 'POST' }));
+    } finally {
+      await gateway.stop();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../common/config.ts';
+import { DEV_IDENTITY_SECRET } from '../../common/secrets.ts';
+import { loadGatewayConfig, parseGatewayConfig } from '../../gateway/config.ts';
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('gateway config', () => {
+  it('fills documented defaults, including the profile defaults', () => {
+    const web = parseGatewayConfig({});
+    assert.equal(web.profile, 'web');
+    assert.equal(web.port, 4000);
+    assert.equal(web.introspection, true);
+    assert.equal(web.supergraphPath, 'schema/supergraph.graphql');
+    assert.equal(web.maxBodyBytes, 1024 * 1024);
+    const mobile = parseGatewayConfig({ profile: 'mobile' });
+    assert.equal(mobile.port, 4010);
+    assert.equal(mobile.introspection, false);
+  });
+
+  it('lets explicit options override the profile', () => {
+    const config = parseGatewayConfig({ profile: 'mobile', port: 0, introspection: true });
+    assert.equal(config.port, 0);
+    assert.equal(config.introspection, true);
+  });
+
+  it('lists every problem in one error, with key, expectation and received value', () => {
+    const problems = problemsOf(() => parseGatewayConfig({ profile: 'tablet', port: 70000, subgraphUrls: { catalog: 'not a url' }, maxBodyBytes: 'big' }));
+    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.match(problems.find((p) => p.startsWith('profile'))!, /received "tablet"/);
+    assert.match(problems.find((p) => p.startsWith('port'))!, /received 70000/);
+    assert.match(problems.find((p) => p.startsWith('subgraphUrls.catalog'))!, /URL/);
+    assert.match(problems.find((p) => p.startsWith('maxBodyBytes'))!, /received "big"/);
+  });
+
+  it('rejects unknown keys, so a typo cannot silently disable an option', () => {
+    const problems = problemsOf(() => parseGatewayConfig({ prot: 4000, auth: { isuer: 'x' } }));
+    assert.ok(problems.some((p) => p.includes('"prot"')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('auth') && p.includes('"isuer"')), problems.join('\n'));
+  });
+
+  it('refuses both an HS256 secret and a JWKS URL', () => {
+    const problems = problemsOf(() => parseGatewayConfig({ auth: { jwtSecret: 'x'.repeat(40), jwksUrl: 'https://idp.example.com/jwks.json' } }));
+    assert.ok(problems.some((p) => p.includes('not both')));
+  });
+
+  it('refuses the development secrets when NODE_ENV=production', () => {
+    const problems = problemsOf(() => parseGatewayConfig({}, 'production'));
+    assert.ok(problems.some((p) => p.startsWith('identitySecret')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('auth')), problems.join('\n'));
+    assert.ok(!problems.some((p) => p.includes(DEV_IDENTITY_SECRET)), 'a secret must never be echoed in an error');
+    const ok = parseGatewayConfig({ identitySecret: 'p'.repeat(40), auth: { jwksUrl: 'https://idp.example.com/jwks.json' } }, 'production');
+    assert.equal(ok.auth.jwksUrl, 'https://idp.example.com/jwks.json');
+  });
+
+  it('is frozen once loaded', () => {
+    const config = parseGatewayConfig({});
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it('reads GATEWAY_* variables and flags, flags winning', () => {
+    const config = loadGatewayConfig(['--port', '5000', '--subgraph-url', 'catalog=http://10.0.0.5:8080/graphql'], {
+      GATEWAY_PORT: '4500',
+      GATEWAY_PROFILE: 'mobile',
+      GATEWAY_SUBGRAPH_URL_PRICING: 'http://10.0.0.6/graphql',
+      GATEWAY_EXPOSE_REST_CALLS: 'true',
+    });
+    assert.equal(config.port, 5000);
+    assert.equal(config.profile, 'mobile');
+    assert.equal(config.exposeRestCalls, true);
+    assert.deepEqual({ ...config.subgraphUrls }, { pricing: 'http://10.0.0.6/graphql', catalog: 'http://10.0.0.5:8080/graphql' });
+  });
+
+  it('rejects unknown GATEWAY_* variables and unknown flags', () => {
+    assert.ok(problemsOf(() => loadGatewayConfig([], { GATEWAY_PROT: '1' }))[0]!.includes('GATEWAY_PROT'));
+    assert.ok(problemsOf(() => loadGatewayConfig(['--prot', '1'], {}))[0]!.includes('--supergraph'));
+    assert.ok(problemsOf(() => loadGatewayConfig(['--subgraph-url', 'catalog'], {}))[0]!.includes('name=url'));
+  });
+
+  it('reports an unreadable config file as a problem, not a crash', () => {
+    const problems = problemsOf(() => loadGatewayConfig(['--config', '/nonexistent/gateway.json'], {}));
+    assert.match(problems[0]!, /cannot be read \(ENOENT\)/);
+  });
+});
