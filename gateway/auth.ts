@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import { createSecretKey } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyResult } from 'jose';
 import type { Identity } from '../common/identity.ts';
 import { ErrorCode, storefrontError } from '../common/errors.ts';
 import type { GatewayConfig } from './config.ts';
@@ -11,18 +12,27 @@ export type Authenticator = (authorization: string | undefined) => Promise<Ident
  * a header that is present but wrong is refused outright with HTTP 401, because
  * silently treating a broken token as anonymous hides client bugs.
  */
+function verifierFor(auth: GatewayConfig['auth']): (token: string) => Promise<JWTVerifyResult> {
+  const claims = { issuer: auth.issuer, audience: auth.audience };
+  if (auth.jwksUrl) {
+    // jose caches the key set and refetches it when it sees an unknown `kid`.
+    const jwks = createRemoteJWKSet(new URL(auth.jwksUrl));
+    return (token) => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'] });
+  }
+  // A KeyObject, not raw bytes: jose imports raw bytes again on every call.
+  const secret = createSecretKey(Buffer.from(auth.jwtSecret ?? '', 'utf8'));
+  return (token) => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] });
+}
+
 export function createAuthenticator(auth: GatewayConfig['auth']): Authenticator {
-  const key: Uint8Array | JWTVerifyGetKey = auth.jwksUrl
-    ? createRemoteJWKSet(new URL(auth.jwksUrl))
-    : new TextEncoder().encode(auth.jwtSecret);
-  const algorithms = auth.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'];
+  const verify = verifierFor(auth);
 
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return { userId: null };
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     try {
-      const { payload } = await jwtVerify(match[1]!, key as Uint8Array, { issuer: auth.issuer, audience: auth.audience, algorithms });
+      const { payload } = await verify(match[1]!);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no subject (sub claim)');
       return { userId: payload.sub };
     } catch (error) {

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'no
 import { createServer } from 'node:net';
 import { ConfigError, intOrString, parseFlags } from '../common/config.ts';
 import { mintDevToken } from '../common/dev-token.ts';
+import { waitHealthy } from './lib/health.ts';
 
 /**
  * `npm start`: the whole storefront on localhost as separate processes — five
@@ -59,20 +60,6 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
   });
-}
-
-async function waitHealthy(url: string, deadline: number, exited: () => boolean): Promise<void> {
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error('exited during start-up');
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`not healthy after ${START_TIMEOUT_MS / 1000} s`);
 }
 
 function tail(path: string, lines = 15): string {
@@ -159,7 +146,7 @@ async function main(): Promise<number> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   const ready = Promise.all(
     specs.map((spec) =>
-      waitHealthy(spec.health, deadline, () => children.get(spec.name)!.exited).catch((error: Error) => {
+      waitHealthy(spec.health, { timeoutMs: deadline - Date.now(), exited: () => children.get(spec.name)!.exited }).catch((error: Error) => {
         throw new Error(`${spec.name} ${error.message}; last lines of logs/${spec.name}.log:\n${tail(`logs/${spec.name}.log`)}`);
       }),
     ),

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 /**
@@ -124,5 +127,34 @@ describe('gateway CLI', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('npm run compose', () => {
+  it('reports composition errors with their codes and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    writeFileSync(join(dir, 'a.graphql'), 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])\ntype Query { a: Thing }\ntype Thing { id: ID! }\n');
+    writeFileSync(join(dir, 'b.graphql'), 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])\ntype Query { b: Thing }\ntype Thing { id: Int! }\n');
+    writeFileSync(join(dir, 'rover.yaml'), 'federation_version: =2.14.4\nsubgraphs:\n  a:\n    routing_url: http://127.0.0.1:1/graphql\n    schema:\n      file: ./a.graphql\n  b:\n    routing_url: http://127.0.0.1:2/graphql\n    schema:\n      file: ./b.graphql\n');
+    const r = run('schema/compose-cli.ts', ['--config', join(dir, 'rover.yaml'), '--output', join(dir, 'out.graphql')]);
+    assert.equal(await r.exited, 1);
+    assert.match(r.output(), /composition failed with \d+ error/);
+    assert.match(r.output(), /\[(INVALID_FIELD_SHARING|FIELD_TYPE_MISMATCH)\]/);
+  });
+
+  it('--check exits 1 for a stale supergraph and 0 for the committed one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    writeFileSync(join(dir, 'stale.graphql'), 'type Query { old: String }');
+    const stale = run('schema/compose-cli.ts', ['--check', '--output', join(dir, 'stale.graphql')]);
+    assert.equal(await stale.exited, 1);
+    assert.match(stale.output(), /is stale: run `npm run compose`/);
+    const fresh = run('schema/compose-cli.ts', ['--check']);
+    assert.equal(await fresh.exited, 0);
+  });
+
+  it('exits 2 on a missing config file', async () => {
+    const r = run('schema/compose-cli.ts', ['--config', '/nonexistent/rover.yaml']);
+    assert.equal(await r.exited, 2);
+    assert.match(r.output(), /cannot be read \(ENOENT\)/);
   });
 });
