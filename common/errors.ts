@@ -39,6 +39,36 @@ export const ErrorCode = {
   UPSTREAM_BAD_REQUEST: 'UPSTREAM_BAD_REQUEST',
   /** A subgraph could not be reached or answered with a non-GraphQL response. HTTP 200 (field error, partial data). */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** Operation deeper than the profile's maxDepth (graphql-depth-limit counting). HTTP 400. (Apollo Router name.) */
+  MAX_DEPTH_LIMIT: 'MAX_DEPTH_LIMIT',
+  /** More aliases than the profile's maxAliases. HTTP 400. (Apollo Router name.) */
+  MAX_ALIASES_LIMIT: 'MAX_ALIASES_LIMIT',
+  /** More root fields than the profile's maxRootFields. HTTP 400. (Apollo Router name.) */
+  MAX_ROOT_FIELDS_LIMIT: 'MAX_ROOT_FIELDS_LIMIT',
+  /** More fields in total (height) than the profile's maxHeight. HTTP 400. (Apollo Router name.) */
+  MAX_HEIGHT_LIMIT: 'MAX_HEIGHT_LIMIT',
+  /** More directives than the profile's maxDirectives. HTTP 400. */
+  MAX_DIRECTIVES_LIMIT: 'MAX_DIRECTIVES_LIMIT',
+  /** More lexical tokens than the profile's maxTokens. HTTP 400. */
+  MAX_TOKENS_LIMIT: 'MAX_TOKENS_LIMIT',
+  /** Document text longer than the profile's maxDocumentBytes. HTTP 400. */
+  MAX_DOCUMENT_SIZE_LIMIT: 'MAX_DOCUMENT_SIZE_LIMIT',
+  /** A batched (JSON array) request when batching is off, or more operations than the cap. HTTP 400. */
+  BATCH_LIMIT: 'BATCH_LIMIT',
+  /** Estimated cost above the profile's maxCost. HTTP 400, extensions.cost { estimated, max }. (Apollo Router name.) */
+  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  /** The client's cost budget is exhausted. HTTP 429 with Retry-After. (Shopify name.) */
+  THROTTLED: 'THROTTLED',
+  /** APQ hash not known yet: resend with the query text. HTTP 200 (clients retry). (Apollo name.) */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** The operation is not in the profile's persisted-query list (safelist). HTTP 400. (Apollo Router name.) */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** The profile only accepts persisted-query ids, and the request sent a body. HTTP 400. (Apollo Router name.) */
+  PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
+  /** The query text does not hash to the id sent with it. HTTP 400. */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** A request sent both a persisted-query id and a different query body. HTTP 400. (Apollo Router name.) */
+  CANNOT_SEND_PQ_ID_AND_BODY: 'CANNOT_SEND_PQ_ID_AND_BODY',
   /** Anything unexpected. The message is generic; details go to the logs only. HTTP 500. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -158,3 +158,18 @@ describe('npm run compose', () => {
     assert.match(r.output(), /cannot be read \(ENOENT\)/);
   });
 });
+
+describe('npm run token', () => {
+  it('prints a development token for a seeded user', async () => {
+    const r = run('scripts/token.ts', ['--user', 'user-0042']);
+    assert.equal(await r.exited, 0);
+    const [, payload] = r.output().trim().split('.');
+    assert.equal((JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { sub: string }).sub, 'user-0042');
+  });
+
+  it('refuses something that is not a seeded user id', async () => {
+    const r = run('scripts/token.ts', ['--user', 'admin']);
+    assert.equal(await r.exited, 2);
+    assert.match(r.output(), /expected a seeded user id/);
+  });
+});
