@@ -12,6 +12,9 @@ import {
 import { LOG_LEVELS } from '../common/logger.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
+import { batchingConfigSchema, costConfigSchema } from './admission/config.ts';
+import { limitPolicySchema } from './analysis/limits-config.ts';
+import { persistedQueriesConfigSchema } from './persisted-queries/config.ts';
 
 const authSchema = z
   .object({
@@ -60,6 +63,14 @@ export const gatewayConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
     /** pino level. Default info. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** Operation limits (docs/limits.md); each key overrides the profile default. */
+    limits: limitPolicySchema.prefault({}),
+    /** Persisted queries (docs/persisted-queries.md): mode, manifests, APQ store. */
+    persistedQueries: persistedQueriesConfigSchema.prefault({}),
+    /** Per-operation maximum cost and per-client budgets (docs/cost.md). */
+    cost: costConfigSchema.prefault({}),
+    /** Batched (JSON array) requests. */
+    batching: batchingConfigSchema.prefault({}),
   })
   .strict();
 
@@ -88,6 +99,10 @@ const ENV: Record<string, string> = {
   GATEWAY_INTROSPECTION: 'introspection',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   GATEWAY_LOG_LEVEL: 'logLevel',
+  GATEWAY_PERSISTED_QUERIES_MODE: 'persistedQueries.mode',
+  GATEWAY_APQ_REDIS_URL: 'persistedQueries.apq.redisUrl',
+  GATEWAY_BUDGET_REDIS_URL: 'cost.budget.redisUrl',
+  GATEWAY_MAX_COST: 'cost.maxCost',
 };
 const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection']);
 const SUBGRAPH_URL_ENV = /^GATEWAY_SUBGRAPH_URL_([A-Z0-9_]+)$/;
@@ -111,6 +126,8 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
     'subgraph-url': { type: 'string', multiple: true },
     'expose-rest-calls': { type: 'boolean' },
     'log-level': { type: 'string' },
+    'persisted-queries': { type: 'string' },
+    'redis-url': { type: 'string' },
   });
   const fromEnv = readPrefixedEnv(
     env,
@@ -135,6 +152,12 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
   if (flags.supergraph !== undefined) fromFlags['supergraphPath'] = flags.supergraph;
   if (flags['expose-rest-calls'] !== undefined) fromFlags['exposeRestCalls'] = flags['expose-rest-calls'];
   if (flags['log-level'] !== undefined) fromFlags['logLevel'] = flags['log-level'];
+  if (flags['persisted-queries'] !== undefined) setPath(fromFlags, 'persistedQueries.mode', flags['persisted-queries']);
+  if (flags['redis-url'] !== undefined) {
+    // One flag for the common case: APQ and budgets shared through the same Redis.
+    setPath(fromFlags, 'persistedQueries.apq.redisUrl', flags['redis-url']);
+    setPath(fromFlags, 'cost.budget.redisUrl', flags['redis-url']);
+  }
   const flagProblems: string[] = [];
   for (const pair of flags['subgraph-url'] ?? []) {
     const eq = pair.indexOf('=');
@@ -160,7 +183,8 @@ export function parseGatewayConfig(input: unknown, nodeEnv?: string): Readonly<G
   return Object.freeze({
     ...raw,
     port: raw.port ?? profile.port,
-    introspection: raw.introspection ?? profile.introspection,
+    // Introspection is a development aid: off in production unless asked for.
+    introspection: raw.introspection ?? (production ? false : profile.introspection),
     auth: Object.freeze({ ...raw.auth, ...(raw.auth.jwksUrl ? {} : { jwtSecret: raw.auth.jwtSecret ?? DEV_JWT_SECRET }) }),
   });
 }

@@ -1,5 +1,6 @@
 import type { Identity } from '../common/identity.ts';
 import type { RestCallCounts } from '../subgraphs/shared/call-recorder.ts';
+import type { Admission } from './admission/outcome.ts';
 
 /** Per-request state of the gateway; created by the context function, never shared. */
 export interface GatewayContext {
@@ -9,4 +10,6 @@ export interface GatewayContext {
   readonly identityAssertion: Promise<string>;
   /** REST calls made by all subgraph fetches of this request, summed from their extensions. */
   readonly restCalls: RestCallCounts;
+  /** What admission decided for this operation (cost to settle after execution). */
+  readonly admission?: Extract<Admission, { kind: 'admit' }>;
 }

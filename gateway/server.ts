@@ -1,18 +1,22 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../common/errors.ts';
 import { createFormatError } from '../common/format-error.ts';
 import { createHttpServer, graphqlErrorBody, listen } from '../common/http-server.ts';
-import { identityKey, signIdentityAssertion } from '../common/identity.ts';
+import { identityKey } from '../common/identity.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { StorefrontDataSource, createSubgraphFetcher } from './data-source.ts';
+import { graphqlHandler } from './http/graphql-handler.ts';
+import { createMetrics } from './metrics.ts';
+import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
+import { startProtections } from './protections.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { subgraphNamesOf, supergraphFromFile } from './supergraph-source.ts';
 
@@ -51,6 +55,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
   const subgraphFetcher = createSubgraphFetcher({ connections: config.subgraphConnections, timeoutMs: config.subgraphTimeoutMs });
+  const metrics = createMetrics(config.profile);
+  const protections = await startProtections(config, metrics, log);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
@@ -58,16 +64,25 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log }),
     logger: log,
   });
+  // Admission needs the API schema and the @cost/@listSize the API schema no
+  // longer carries; both are replaced together on every (hot) reload.
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => protections.schema.update(apiSchema, coreSupergraphSdl));
 
   const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
+    // "Did you mean …?" suggestions reveal the schema as introspection does.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    // Persisted queries are resolved before Apollo Server sees the request
+    // (gateway/persisted-queries); its own APQ must not run a second store.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestLogPlugin(log, config.profile),
+      costReportPlugin(protections, log),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
@@ -80,6 +95,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     const ready = phase.phase === 'ready';
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'UP' : 'DOWN', phase: phase.phase });
   });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   // Listen before the supergraph loads so liveness answers at once; GraphQL
   // answers 503 SERVICE_UNAVAILABLE until the gateway is ready.
@@ -103,19 +119,10 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   } catch (error) {
     await app.close();
     await subgraphFetcher.close();
+    await protections.close();
     throw error;
   }
-  const apolloHandler = fastifyApolloHandler(apollo, {
-    context: async (request): Promise<GatewayContext> => {
-      const header = request.headers.authorization;
-      const identity = await authenticate(Array.isArray(header) ? header[0] : header);
-      const identityAssertion = signIdentityAssertion(assertionKey, identity);
-      // An unobserved rejection would crash the process if no subgraph fetch awaits it.
-      identityAssertion.catch(() => {});
-      return { identity, requestId: String(request.id), identityAssertion, restCalls: {} };
-    },
-  });
-  handle = (request, reply) => apolloHandler.call(app, request as never, reply as never);
+  handle = graphqlHandler({ apollo, authenticate, assertionKey, protections, batching: config.batching, profile: config.profile });
   phase = { phase: 'ready', since: new Date() };
   const url = `http://${config.host}:${port}${GRAPHQL_PATH}`;
   log.info({ url, profile: config.profile, supergraph: config.supergraphPath }, 'gateway ready');
@@ -135,6 +142,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
         await apollo.stop();
         clearTimeout(force);
         await subgraphFetcher.close();
+        await protections.close();
         phase = { phase: 'stopped' };
         log.info('gateway stopped');
       })();

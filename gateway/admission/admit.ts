@@ -1,0 +1,135 @@
+import { Kind, type DocumentNode, type OperationTypeNode } from 'graphql';
+import type { Identity } from '../../common/identity.ts';
+import { ErrorCode } from '../../common/errors.ts';
+import type { Logger } from '../../common/logger.ts';
+import { estimateCost, type CostDirectives } from '../analysis/cost/index.ts';
+import { checkOperation, checkPreParse, type LimitPolicy, type LimitViolation } from '../analysis/limits.ts';
+import type { BucketPolicy } from '../budget/leaky-bucket.ts';
+import type { BucketStore } from '../budget/store.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import { PERSISTED_QUERY_ERROR_CACHE_CONTROL } from '../persisted-queries/reject.ts';
+import { toGraphQLRequestBody, type HttpGraphQLInput } from '../persisted-queries/request.ts';
+import type { PersistedQueries } from '../persisted-queries/runtime.ts';
+import type { CostConfig } from './config.ts';
+import type { DocumentCache } from './document-cache.ts';
+import { throttleStatus, type Admission, type GraphQLRequestBody, type Rejection } from './outcome.ts';
+import type { SchemaState } from './schema-state.ts';
+
+export interface Protections {
+  readonly limits: LimitPolicy;
+  readonly persisted: PersistedQueries;
+  readonly cost: CostConfig;
+  readonly budgets: BucketStore;
+  readonly schema: SchemaState<{ cache: DocumentCache; directives: CostDirectives }>;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+export interface Caller {
+  readonly identity: Identity;
+  readonly clientKey: string;
+  /** `apollographql-client-name`, else the profile: for audit logs. */
+  readonly clientName: string;
+  readonly requestId: string;
+}
+
+/**
+ * Admission of one GraphQL operation, before Apollo Server parses it:
+ * persisted-query decision → size and token limits → (cached) parse and shape
+ * limits → validation → cost maximum → budget. Each step either passes, or
+ * refuses with a catalogue code; in `measure` mode a violation is logged and
+ * counted and the operation goes on. Documents that do not parse or validate
+ * are passed to Apollo Server untouched, which answers them with its own codes.
+ */
+export async function admitOperation(p: Protections, input: HttpGraphQLInput, caller: Caller): Promise<Admission> {
+  const snapshot = p.schema.current;
+  if (!snapshot) return reject(503, ErrorCode.SERVICE_UNAVAILABLE, 'the gateway has no schema loaded yet', {}, { 'retry-after': '1' });
+
+  const handled = await p.persisted.handle(input, caller.clientName);
+  if (handled.kind === 'reject') {
+    p.metrics.persistedQueries.inc({ outcome: handled.code });
+    return reject(handled.httpStatus, handled.code, handled.message, {}, { 'cache-control': PERSISTED_QUERY_ERROR_CACHE_CONTROL });
+  }
+  p.metrics.persistedQueries.inc({ outcome: handled.outcome.via });
+  const { request, outcome } = handled;
+  const body = toGraphQLRequestBody(request, outcome.query);
+
+  const preParse = limitRejection(p, checkPreParse(outcome.query, p.limits), caller);
+  if (preParse) return preParse;
+
+  const analysis = snapshot.derived.cache.analyze(outcome.query);
+  if (analysis.kind === 'unparsable') return { kind: 'admit', body, cost: null };
+  const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
+  if (shape) return shape;
+  if (!analysis.isValid()) return { kind: 'admit', body, cost: null };
+
+  if (input.method === 'GET' && operationType(analysis.document, request.operationName) === 'mutation') {
+    return reject(405, ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', {}, { allow: 'POST' });
+  }
+  if (outcome.register) await p.persisted.register(outcome.register);
+
+  const estimated = estimateCost(snapshot.apiSchema, snapshot.derived.directives, analysis.document, {
+    operationName: request.operationName ?? null,
+    variables: request.variables as Record<string, unknown> | undefined,
+    defaultListSize: p.cost.defaultListSize,
+  });
+  const { maxCost, maxCostMode } = p.cost;
+  if (maxCost !== null && estimated > maxCost) {
+    p.metrics.costRejections.inc({ reason: 'max_cost', mode: maxCostMode });
+    p.logger.warn({ requestId: caller.requestId, operationName: request.operationName ?? null, estimated, max: maxCost, mode: maxCostMode }, 'operation over the maximum cost');
+    if (maxCostMode === 'enforce') {
+      return reject(400, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { cost: { estimated, max: maxCost } });
+    }
+  }
+  return charge(p, estimated, caller, body);
+}
+
+async function charge(p: Protections, estimated: number, caller: Caller, body: GraphQLRequestBody): Promise<Admission> {
+  const { budget } = p.cost;
+  if (!budget.enabled) return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: false, policy: null, currentlyAvailable: null } };
+  const policy: BucketPolicy = { maximumAvailable: budget.maximumAvailable, restoreRatePerSecond: budget.restoreRatePerSecond };
+  const taken = await p.budgets.take(caller.clientKey, estimated, policy);
+  p.metrics.budgetBackend.set(p.budgets.backend() === 'redis' ? 1 : 0);
+  if (taken.allowed) return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: true, policy, currentlyAvailable: taken.currentlyAvailable } };
+
+  p.metrics.costRejections.inc({ reason: 'throttled', mode: budget.mode });
+  p.logger.warn({ requestId: caller.requestId, client: caller.clientKey, estimated, available: Math.floor(taken.currentlyAvailable), mode: budget.mode }, 'client over its cost budget');
+  if (budget.mode === 'measure') return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: false, policy, currentlyAvailable: taken.currentlyAvailable } };
+  const retryAfterSeconds = Number.isFinite(taken.retryAfterMs) ? Math.max(1, Math.ceil(taken.retryAfterMs / 1000)) : 3600;
+  return reject(
+    429,
+    ErrorCode.THROTTLED,
+    `Throttled: this operation costs ${estimated} and ${Math.floor(taken.currentlyAvailable)} of ${policy.maximumAvailable} points are available; retry in ${retryAfterSeconds} s`,
+    {},
+    { 'retry-after': String(retryAfterSeconds) },
+    { cost: { requestedQueryCost: estimated, actualQueryCost: null, throttleStatus: throttleStatus(policy, taken.currentlyAvailable) } },
+  );
+}
+
+/** Logs and counts every violation; refuses on the first one in enforce mode. */
+function limitRejection(p: Protections, violations: readonly LimitViolation[], caller: Caller): Rejection | undefined {
+  for (const v of violations) {
+    p.metrics.limitViolations.inc({ limit: v.limit, mode: v.mode });
+    p.logger.warn({ requestId: caller.requestId, limit: v.limit, measured: v.measured, max: v.max, mode: v.mode }, 'operation limit exceeded');
+  }
+  const enforced = violations.find((v) => v.mode === 'enforce');
+  if (!enforced) return undefined;
+  return reject(400, enforced.code, enforced.message, { limit: { name: enforced.limit, measured: enforced.measured, max: enforced.max } });
+}
+
+function operationType(document: DocumentNode, operationName: string | undefined): OperationTypeNode | undefined {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const chosen = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+  return chosen?.operation;
+}
+
+function reject(
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  responseExtensions?: Record<string, unknown>,
+): Rejection {
+  return { kind: 'reject', status, code, message, extensions, headers, ...(responseExtensions ? { responseExtensions } : {}) };
+}

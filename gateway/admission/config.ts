@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { LIMIT_MODES } from '../analysis/limits.ts';
+
+const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, { message: 'expected a redis:// or rediss:// URL' });
+
+/** The `cost` section of the gateway config: per-operation maximum and per-client budget. */
+export const costConfigSchema = z
+  .object({
+    /** Largest estimated cost of one operation; null = no maximum. Default 5000 (FrontPage estimates 1410). */
+    maxCost: z.number().int().min(1).nullable().default(5000),
+    /** `measure` logs and counts operations over maxCost; `enforce` refuses them (400 COST_ESTIMATED_TOO_EXPENSIVE). Default enforce. */
+    maxCostMode: z.enum(LIMIT_MODES).default('enforce'),
+    /** Size assumed for a list field without @listSize or a slicing argument. Default 100. */
+    defaultListSize: z.number().int().min(1).max(1_000_000).default(100),
+    budget: z
+      .object({
+        /** Turn budgets off entirely (responses still report the cost). Default true. */
+        enabled: z.boolean().default(true),
+        /** Bucket size per client, in cost points. Default 20000. */
+        maximumAvailable: z.number().int().min(1).default(20_000),
+        /** Points restored per second. Default 1000. */
+        restoreRatePerSecond: z.number().min(0).default(1000),
+        /** `measure` logs and counts throttling; `enforce` refuses (429 THROTTLED). Default enforce. */
+        mode: z.enum(LIMIT_MODES).default('enforce'),
+        /** Share budgets between gateway replicas through Redis. Default: none (in memory). */
+        redisUrl: redisUrl.optional(),
+        /** Prefix of every budget key in Redis. Default "budget:". */
+        redisKeyPrefix: z.string().default('budget:'),
+        /** A Redis call slower than this falls back to the local bucket. Default 200. */
+        redisCommandTimeoutMs: z.number().int().min(1).max(10_000).default(200),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .refine((c) => c.maxCost === null || !c.budget.enabled || c.maxCost <= c.budget.maximumAvailable, {
+    message: 'maxCost must not exceed budget.maximumAvailable, or an allowed operation could never be paid for',
+    path: ['maxCost'],
+  });
+
+export type CostConfig = z.output<typeof costConfigSchema>;
+
+/** The `batching` section: JSON-array requests. */
+export const batchingConfigSchema = z
+  .object({
+    /** Most operations in one batched request; 0 turns batching off (400 BATCH_LIMIT). Default 0. */
+    maxBatchSize: z.number().int().min(0).max(100).default(0),
+  })
+  .strict();
+
+export type BatchingConfig = z.output<typeof batchingConfigSchema>;

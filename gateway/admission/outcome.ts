@@ -1,0 +1,52 @@
+import type { BucketPolicy } from '../budget/leaky-bucket.ts';
+
+/** The cost bookkeeping of an admitted operation, finished by the cost-report plugin. */
+export interface AdmittedCost {
+  readonly estimated: number;
+  readonly clientKey: string;
+  /** Whether the estimate was taken from the client's budget (and so is refunded against the actual cost). */
+  readonly charged: boolean;
+  readonly policy: BucketPolicy | null;
+  readonly currentlyAvailable: number | null;
+}
+
+/** A request body Apollo Server will execute: the persisted query resolved to text. */
+export interface GraphQLRequestBody {
+  query: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+}
+
+export type Admission =
+  | { readonly kind: 'admit'; readonly body: GraphQLRequestBody; readonly cost: AdmittedCost | null }
+  | Rejection;
+
+/** A refusal decided before execution: answered as `{ errors }` with no `data` key. */
+export interface Rejection {
+  readonly kind: 'reject';
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  /** Extra error extensions (numbers such as `limit` or `cost`). */
+  readonly extensions?: Record<string, unknown>;
+  /** Response extensions (Shopify's `cost` on THROTTLED). */
+  readonly responseExtensions?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+/** Shopify's throttle status shape, which mobile and partner teams already parse. */
+export function throttleStatus(policy: BucketPolicy, currentlyAvailable: number) {
+  return {
+    maximumAvailable: policy.maximumAvailable,
+    currentlyAvailable: Math.floor(currentlyAvailable),
+    restoreRate: policy.restoreRatePerSecond,
+  };
+}
+
+export function rejectionBody(rejection: Rejection): string {
+  return JSON.stringify({
+    errors: [{ message: rejection.message, extensions: { code: rejection.code, ...rejection.extensions } }],
+    ...(rejection.responseExtensions ? { extensions: rejection.responseExtensions } : {}),
+  });
+}

@@ -1,0 +1,162 @@
+import {
+  Kind,
+  OperationTypeNode,
+  getNamedType,
+  getNullableType,
+  isAbstractType,
+  isCompositeType,
+  isInterfaceType,
+  isLeafType,
+  isListType,
+  isObjectType,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLCompositeType,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { MAX_NESTING, MUTATION_BASE_COST, createContext, enterOperation, isExcluded, operationsToCost, type CostContext, type CostOptions } from './context.ts';
+import type { CostDirectives } from './directives.ts';
+import { MAX_COST, addCost, clampCost } from './numbers.ts';
+import { fieldCallCost, typeWeight } from './weights.ts';
+
+/** The fields of one response key, and the type they were selected on (for an unknown runtime type). */
+interface FieldGroup {
+  readonly nodes: FieldNode[];
+  readonly scope: GraphQLCompositeType;
+}
+
+/** Fields by response key, as GraphQL execution groups them (`CollectFields`). */
+type FieldGroups = Map<string, FieldGroup>;
+
+interface Walk {
+  readonly context: CostContext;
+  /** Groupings by the field nodes they came from and the runtime type: every item of a list shares one. */
+  readonly groupings: WeakMap<readonly FieldNode[] | SelectionSetNode, Map<string, FieldGroups>>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Groups the selections that apply to an object of `runtime` type by response
+ * key, honouring @skip/@include. `runtime` null means the object's type is
+ * unknown (an interface or union without `__typename` in the response): every
+ * type condition is then taken to apply. Iterative, and each fragment is
+ * entered once, as execution does, so cycles and long chains are harmless.
+ */
+function collectFields(walk: Walk, declared: GraphQLCompositeType, runtime: GraphQLObjectType | null, selectionSets: readonly SelectionSetNode[]): FieldGroups {
+  const { schema, fragments } = walk.context;
+  const conditionType = (typeName: string | undefined, scope: GraphQLCompositeType): GraphQLCompositeType | undefined => {
+    const condition = typeName === undefined ? scope : schema.getType(typeName);
+    if (!isCompositeType(condition)) return undefined;
+    if (runtime === null || condition === runtime) return condition;
+    return isAbstractType(condition) && schema.isSubType(condition, runtime) ? condition : undefined;
+  };
+  const groups: FieldGroups = new Map();
+  const visited = new Set<string>();
+  const pending = selectionSets.map((set) => ({ set, scope: declared }));
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const selection of next.set.selections) {
+      if (isExcluded(walk.context, selection)) continue;
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const group = groups.get(key);
+        if (group) group.nodes.push(selection);
+        else groups.set(key, { nodes: [selection], scope: next.scope });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const scope = conditionType(selection.typeCondition?.name.value, next.scope);
+        if (scope) pending.push({ set: selection.selectionSet, scope });
+      } else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        const scope = fragment && conditionType(fragment.typeCondition.name.value, next.scope);
+        if (fragment && scope) pending.push({ set: fragment.selectionSet, scope });
+      }
+    }
+  }
+  return groups;
+}
+
+function groupsFor(walk: Walk, source: readonly FieldNode[] | SelectionSetNode, declared: GraphQLCompositeType, runtime: GraphQLObjectType | null): FieldGroups {
+  let byType = walk.groupings.get(source);
+  if (!byType) walk.groupings.set(source, (byType = new Map()));
+  const typeKey = runtime?.name ?? '';
+  let groups = byType.get(typeKey);
+  if (!groups) {
+    const sets = 'kind' in source ? [source] : source.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+    byType.set(typeKey, (groups = collectFields(walk, declared, runtime, sets)));
+  }
+  return groups;
+}
+
+/** The object's own type: its static type, or for an interface or union the `__typename` the response carries. */
+function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQLCompositeType, value: Record<string, unknown>): GraphQLObjectType | null {
+  if (isObjectType(declared)) return declared;
+  for (const [key, group] of groupsFor(walk, source, declared, null)) {
+    if (group.nodes[0]!.name.value !== '__typename') continue;
+    const typeName = value[key];
+    const type = typeof typeName === 'string' ? walk.context.schema.getType(typeName) : undefined;
+    if (isObjectType(type)) return type;
+  }
+  return null;
+}
+
+function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType | null, value: Record<string, unknown>, depth: number): number {
+  let cost = 0;
+  for (const [key, group] of groups) {
+    const node = group.nodes[0]!;
+    const name = node.name.value;
+    if (name.startsWith('__') || !(key in value)) continue;
+    // Without a runtime type, a field is looked up where it was selected (an interface, or a fragment's type).
+    const owner = runtime ?? group.scope;
+    const definition = isObjectType(owner) || isInterfaceType(owner) ? owner.getFields()[name] : undefined;
+    if (!definition) continue;
+    const call = fieldCallCost(walk.context, `${owner.name}.${name}`, definition, node);
+    cost = addCost(cost, addCost(call, valueCost(walk, group.nodes, definition.type, value[key], depth + 1)));
+  }
+  return cost;
+}
+
+/** Cost of what a field returned: per instance, its type's weight plus its own fields; nulls cost nothing. */
+function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputType, value: unknown, depth: number): number {
+  if (value === null || value === undefined) return 0;
+  if (depth > MAX_NESTING) return MAX_COST;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    if (!Array.isArray(value)) return 0;
+    let cost = 0;
+    for (const item of value) cost = addCost(cost, valueCost(walk, nodes, nullable.ofType, item, depth));
+    return cost;
+  }
+  const named = getNamedType(nullable);
+  if (isLeafType(named)) return clampCost(typeWeight(walk.context, named));
+  if (!isRecord(value)) return 0;
+  if (!isCompositeType(named)) return 0;
+  const runtime = runtimeType(walk, nodes, named, value);
+  const weight = typeWeight(walk.context, runtime ?? named);
+  return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, named, runtime), runtime, value, depth));
+}
+
+/**
+ * Cost of an operation as it actually ran: the weights of estimateCost, with
+ * each list counted as long as it is in `data` (walked by response key, so
+ * aliases count separately and a field selected twice counts once, as it was
+ * resolved once). Router calls this the actual cost (`by_response_shape`):
+ * `@requires` fetches are not in the response and are not counted.
+ */
+export function actualCost(schema: GraphQLSchema, directives: CostDirectives, document: DocumentNode, options: CostOptions, data: unknown): number {
+  const context = createContext(schema, directives, document, options);
+  // A response answers one operation: the named one, else the first.
+  const [operation] = operationsToCost(document, options.operationName);
+  const root = operation && (operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : operation.operation === OperationTypeNode.SUBSCRIPTION ? schema.getSubscriptionType() : schema.getQueryType());
+  if (!operation || !root) return 0;
+  enterOperation(context, operation);
+  const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
+  if (!isRecord(data)) return base;
+  const walk: Walk = { context, groupings: new WeakMap() };
+  return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
+}

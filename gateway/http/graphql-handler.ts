@@ -1,0 +1,155 @@
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../common/errors.ts';
+import { graphqlErrorBody } from '../../common/http-server.ts';
+import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
+import type { KeyObject } from 'node:crypto';
+import { admitOperation, type Caller, type Protections } from '../admission/admit.ts';
+import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
+import type { BatchingConfig } from '../admission/config.ts';
+import { rejectionBody, type Admission, type GraphQLRequestBody, type Rejection } from '../admission/outcome.ts';
+import type { Authenticator } from '../auth.ts';
+import type { GatewayContext } from '../context.ts';
+
+export interface GraphQLHandlerDeps {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly authenticate: Authenticator;
+  readonly assertionKey: KeyObject;
+  readonly protections: Protections;
+  readonly batching: BatchingConfig;
+  readonly profile: string;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Iterable<[string, string]>;
+  readonly body: string;
+}
+
+/**
+ * The GraphQL route. Everything that can refuse a request runs here, before
+ * Apollo Server parses a byte: authentication, batching, then admission per
+ * operation (persisted queries, limits, cost, budget). Admitted operations go
+ * to Apollo Server with the persisted query resolved to text; this is the same
+ * call @as-integrations/fastify makes, with the rewritten request.
+ */
+export function graphqlHandler(deps: GraphQLHandlerDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const requestId = String(request.id);
+    let identity: Identity;
+    try {
+      identity = await deps.authenticate(headerOf(request, 'authorization'));
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      return send(reply, { status: 401, headers: [['content-type', 'application/json; charset=utf-8'], ['www-authenticate', 'Bearer']], body: graphqlErrorBody(error.message, ErrorCode.UNAUTHENTICATED) });
+    }
+    const caller: Caller = {
+      identity,
+      clientKey: clientKeyOf(identity, headerOf(request, API_KEY_HEADER), request.ip),
+      clientName: headerOf(request, 'apollographql-client-name')?.slice(0, 64) ?? deps.profile,
+      requestId,
+    };
+    const identityAssertion = signIdentityAssertion(deps.assertionKey, identity);
+    identityAssertion.catch(() => {}); // awaited by the first subgraph fetch, if any
+
+    const method = request.method;
+    if (method !== 'GET' && method !== 'POST') return send(reply, await execute(deps, request, { method, body: request.body, search: searchOf(request) }, caller, identityAssertion, undefined));
+    if (method === 'GET' && isLandingPageRequest(request)) return send(reply, await execute(deps, request, { method, body: undefined, search: searchOf(request) }, caller, identityAssertion, undefined));
+
+    if (method === 'POST' && Array.isArray(request.body)) return send(reply, await batch(deps, request, request.body, caller, identityAssertion));
+    return send(reply, await single(deps, request, method, request.body, caller, identityAssertion));
+  };
+}
+
+async function single(deps: GraphQLHandlerDeps, request: FastifyRequest, method: 'GET' | 'POST', body: unknown, caller: Caller, assertion: Promise<string>): Promise<Answer> {
+  const admission = await admitOperation(deps.protections, { method, body, query: request.query as Record<string, string> }, caller);
+  if (admission.kind === 'reject') return answerRejection(admission);
+  const forwarded = method === 'GET' ? { method, body: undefined, search: searchFromBody(admission.body) } : { method, body: admission.body, search: '' };
+  return execute(deps, request, forwarded, caller, assertion, admission);
+}
+
+/**
+ * Batches run each operation through admission and Apollo Server separately
+ * (own context, own cost), and answer a JSON array in request order. A refused
+ * operation refuses the whole batch: partial batches are hard for clients to
+ * retry correctly.
+ */
+async function batch(deps: GraphQLHandlerDeps, request: FastifyRequest, operations: unknown[], caller: Caller, assertion: Promise<string>): Promise<Answer> {
+  const max = deps.batching.maxBatchSize;
+  if (max === 0) return answerRejection(batchRejection('batched requests are not accepted by this gateway: send one operation per request'));
+  if (operations.length === 0 || operations.length > max) return answerRejection(batchRejection(`a batch must hold 1 to ${max} operations, received ${operations.length}`));
+  const admissions: Admission[] = [];
+  for (const operation of operations) {
+    const admission = await admitOperation(deps.protections, { method: 'POST', body: operation, query: {} }, caller);
+    if (admission.kind === 'reject') return answerRejection(admission);
+    admissions.push(admission);
+  }
+  const answers = await Promise.all(
+    admissions.map((a) => execute(deps, request, { method: 'POST', body: (a as Extract<Admission, { kind: 'admit' }>).body, search: '' }, caller, assertion, a as Extract<Admission, { kind: 'admit' }>)),
+  );
+  return { status: 200, headers: [['content-type', 'application/json; charset=utf-8']], body: `[${answers.map((a) => a.body).join(',')}]` };
+}
+
+async function execute(
+  deps: GraphQLHandlerDeps,
+  request: FastifyRequest,
+  forwarded: { method: string; body: unknown; search: string },
+  caller: Caller,
+  identityAssertion: Promise<string>,
+  admission: Extract<Admission, { kind: 'admit' }> | undefined,
+): Promise<Answer> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const response: HTTPGraphQLResponse = await deps.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: forwarded.method, headers, search: forwarded.search, body: forwarded.body },
+    context: async () => ({ identity: caller.identity, requestId: caller.requestId, identityAssertion, restCalls: {}, ...(admission ? { admission } : {}) }),
+  });
+  let body = '';
+  if (response.body.kind === 'complete') body = response.body.string;
+  else for await (const chunk of response.body.asyncIterator) body += chunk;
+  return { status: response.status ?? 200, headers: response.headers, body };
+}
+
+function answerRejection(rejection: Rejection): Answer {
+  return {
+    status: rejection.status,
+    headers: [['content-type', 'application/json; charset=utf-8'], ...Object.entries(rejection.headers ?? {})],
+    body: rejectionBody(rejection),
+  };
+}
+
+function batchRejection(message: string): Rejection {
+  return { kind: 'reject', status: 400, code: ErrorCode.BATCH_LIMIT, message };
+}
+
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
+  for (const [key, value] of answer.headers) void reply.header(key, value);
+  return reply.code(answer.status).send(answer.body);
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function searchOf(request: FastifyRequest): string {
+  const index = request.url.indexOf('?');
+  return index === -1 ? '' : request.url.slice(index);
+}
+
+/** A browser opening the endpoint: let Apollo Server answer with its landing page (or its own 400). */
+function isLandingPageRequest(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown>;
+  return query['query'] === undefined && query['documentId'] === undefined && query['extensions'] === undefined;
+}
+
+function searchFromBody(body: GraphQLRequestBody): string {
+  const params = new URLSearchParams({ query: body.query });
+  if (body.operationName !== undefined) params.set('operationName', body.operationName);
+  if (body.variables !== undefined) params.set('variables', JSON.stringify(body.variables));
+  if (body.extensions !== undefined) params.set('extensions', JSON.stringify(body.extensions));
+  return `?${params}`;
+}

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import type { Logger } from '../common/logger.ts';
+import type { Protections } from './admission/admit.ts';
+import { DocumentCache } from './admission/document-cache.ts';
+import { SchemaState } from './admission/schema-state.ts';
+import { readCostDirectives } from './analysis/cost/index.ts';
+import { DEFAULT_LIMITS } from './analysis/limits.ts';
+import { applyLimitOverrides } from './analysis/limits-config.ts';
+import { MemoryBucketStore } from './budget/memory-store.ts';
+import { RedisBucketStore } from './budget/redis-store.ts';
+import type { BucketStore } from './budget/store.ts';
+import type { GatewayConfig } from './config.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { defaultManifestPath, resolvePersistedQueriesConfig } from './persisted-queries/config.ts';
+import { startPersistedQueries } from './persisted-queries/runtime.ts';
+
+/**
+ * The profile's default manifest is optional in modes that accept free-form
+ * operations (apq, audit): a team running the gateway on its own supergraph
+ * may have none. A manifest named in config, or needed by safelist and
+ * require-id, must load, or the gateway does not start.
+ */
+function withDefaultManifestIfPresent(config: Readonly<GatewayConfig>, logger: Logger) {
+  const resolved = resolvePersistedQueriesConfig(config.profile, config.persistedQueries);
+  const freeform = resolved.mode === 'apq' || resolved.mode === 'audit';
+  const implicit = config.persistedQueries.manifestPath === undefined ? defaultManifestPath(config.profile) : undefined;
+  if (!freeform || implicit === undefined || existsSync(implicit)) return resolved;
+  logger.info({ path: implicit, mode: resolved.mode }, 'no persisted-query manifest for this profile; running without one');
+  return { ...resolved, manifestPaths: resolved.manifestPaths.filter((path) => path !== implicit) };
+}
+
+/** Builds every protection of one gateway process from its validated config. */
+export async function startProtections(config: Readonly<GatewayConfig>, metrics: GatewayMetrics, logger: Logger): Promise<Protections & { close(): Promise<void> }> {
+  const persisted = await startPersistedQueries(withDefaultManifestIfPresent(config, logger), logger);
+  const { budget } = config.cost;
+  const budgets: BucketStore = budget.redisUrl
+    ? new RedisBucketStore({ url: budget.redisUrl, keyPrefix: budget.redisKeyPrefix, commandTimeoutMs: budget.redisCommandTimeoutMs, logger })
+    : new MemoryBucketStore();
+  metrics.budgetBackend.set(budgets.backend() === 'redis' ? 1 : 0);
+  return {
+    limits: applyLimitOverrides(DEFAULT_LIMITS[config.profile], config.limits),
+    persisted,
+    cost: config.cost,
+    budgets,
+    schema: new SchemaState((apiSchema, supergraphSdl) => ({ cache: new DocumentCache(apiSchema), directives: readCostDirectives(supergraphSdl) })),
+    metrics,
+    logger,
+    async close() {
+      await persisted.close();
+      await budgets.close();
+    },
+  };
+}
