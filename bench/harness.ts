@@ -1,0 +1,259 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { parseFlags } from '../common/config.ts';
+import { mintDevToken } from '../common/dev-token.ts';
+import { waitHealthy } from '../scripts/lib/health.ts';
+
+/**
+ * What the load runs under bench/ share: the graph (REST services in one
+ * child, five subgraph processes), gateways as their own processes (so each
+ * one's peak memory is its own), autocannon on 127.0.0.1 with a distinct
+ * user's token per request, and ABBA rounds that spread machine noise over
+ * both gateways. A script describes its two gateways and prints the result.
+ */
+
+export const USERS = 1000;
+const SUBGRAPHS = ['user', 'catalog', 'cart', 'pricing', 'promotions'];
+
+export interface BenchOptions {
+  readonly durationS: number;
+  readonly connections: number;
+  readonly rounds: number;
+  readonly warmupS: number;
+}
+
+/** `--duration 10 --connections 16 --rounds 2 --warmup 3` (the defaults). */
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const flags = parseFlags(argv, {
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+  });
+  return {
+    durationS: Number(flags.duration ?? 10),
+    connections: Number(flags.connections ?? 16),
+    rounds: Number(flags.rounds ?? 2),
+    warmupS: Number(flags.warmup ?? 3),
+  };
+}
+
+export const seededUserId = (i: number) => `user-${String(i + 1).padStart(4, '0')}`;
+
+/** One development token per seeded user, so no layer can answer many clients from one shared execution. */
+export function devTokens(): Promise<string[]> {
+  return Promise.all(Array.from({ length: USERS }, (_, i) => mintDevToken(seededUserId(i))));
+}
+
+/** Every process the run started; stopAll() is safe to call more than once. */
+export class Processes {
+  readonly #children: ChildProcess[] = [];
+
+  async start(script: string, args: readonly string[], healthUrl: string, headers?: Record<string, string>): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    try {
+      await waitHealthy(healthUrl, { timeoutMs: 60_000, exited: () => child.exitCode !== null, headers });
+    } catch (error) {
+      throw new Error(`${script} ${(error as Error).message}:\n${stderr}`);
+    }
+    return child;
+  }
+
+  async fork(script: string, args: readonly string[]): Promise<ChildProcess> {
+    const child = fork(script, [...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.#children.push(child);
+    await new Promise((resolve) => child.once('message', resolve));
+    return child;
+  }
+
+  async stop(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  stopAll(): void {
+    for (const child of this.#children) if (child.exitCode === null) child.kill('SIGTERM');
+  }
+}
+
+export interface Graph {
+  /** bench/backend.ts: counts REST calls per route between "reset" and "calls". */
+  readonly backend: ChildProcess;
+  /** `name=url` of each subgraph, for `--subgraph-url` / the vanilla gateway. */
+  readonly subgraphUrls: readonly string[];
+}
+
+/** REST services on base+301…, subgraphs on base+201…; gateways are left base+0…+99. */
+export async function startGraph(processes: Processes, base: number): Promise<Graph> {
+  const backend = await processes.fork('bench/backend.ts', [String(base + 300)]);
+  const subgraphUrls = await Promise.all(
+    SUBGRAPHS.map(async (name, i) => {
+      const port = base + 200 + i + 1;
+      await processes.start('subgraphs/main.ts', ['--subgraph', name, '--port', String(port), '--rest-url', `http://127.0.0.1:${base + 300 + i + 1}`, '--log-level', 'warn'], `http://127.0.0.1:${port}/health`);
+      return `${name}=http://127.0.0.1:${port}/graphql`;
+    }),
+  );
+  return { backend, subgraphUrls };
+}
+
+/** A port block per run, so two runs (or a leftover process) on one machine do not collide. */
+export const randomBasePort = () => 24000 + Math.floor(Math.random() * 50) * 100;
+
+function backendRequest<T>(backend: ChildProcess, message: string, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: Record<string, unknown>) => {
+      if (key in reply) {
+        backend.off('message', onMessage);
+        resolve(reply[key] as T);
+      }
+    };
+    backend.on('message', onMessage);
+    backend.send(message);
+  });
+}
+
+export function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"`. */
+  errors: number;
+  restCallsPerRequest: number;
+}
+
+export interface Gateway {
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly health: string;
+  readonly healthHeaders?: Record<string, string>;
+  readonly url: string;
+  /** The JSON body of every request. */
+  readonly body: string;
+  /** Headers for the request of seeded user i. */
+  headersFor(i: number): Record<string, string>;
+  /** Runs once per start, before any load; throws to abort the run. */
+  verify?(): Promise<void>;
+}
+
+async function load(g: Gateway, durationS: number, connections: number, backend: ChildProcess): Promise<Result> {
+  let next = 0;
+  let graphqlErrors = 0;
+  await backendRequest(backend, 'reset', 'reset');
+  const result = await autocannon({
+    url: g.url,
+    connections,
+    duration: durationS,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => ({ ...request, body: g.body, headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) } }),
+        onResponse: (status, responseBody) => {
+          if (status === 200 && responseBody.includes('"errors"')) graphqlErrors++;
+        },
+      },
+    ],
+  });
+  // Under load, requests still in flight when the run ends make REST calls the
+  // run does not count; so REST calls per request come from a sequential sample
+  // of distinct users after the run, where every call belongs to a counted request.
+  const SAMPLE = 50;
+  await new Promise((r) => setTimeout(r, 1500)); // let the run's in-flight requests finish
+  await backendRequest(backend, 'reset', 'reset');
+  for (let i = 0; i < SAMPLE; i++) {
+    const response = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) }, body: g.body });
+    await response.text();
+  }
+  const calls = await backendRequest<Record<string, number>>(backend, 'calls', 'calls');
+  const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    restCallsPerRequest: totalCalls / SAMPLE,
+  };
+}
+
+export interface Measurements<N extends string> {
+  readonly results: Record<N, Result[]>;
+  /** Highest VmHWM over the gateway's processes (one per round), in MB. */
+  readonly peaks: Record<N, number>;
+}
+
+/**
+ * Rounds alternate the order of the two gateways (AB, BA, AB, …). Each
+ * measurement starts its gateway afresh, warms it up, loads it, reads its peak
+ * memory and stops it, so neither inherits the other's heap or JIT state.
+ */
+export async function runRounds<N extends string>(processes: Processes, graph: Graph, options: BenchOptions, names: readonly [N, N], gateways: Record<N, Gateway>): Promise<Measurements<N>> {
+  const results = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<N, Result[]>;
+  const peaks = Object.fromEntries(names.map((n) => [n, 0])) as Record<N, number>;
+  const width = Math.max(7, ...names.map((n) => n.length));
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? names : ([names[1], names[0]] as const);
+    for (const name of order) {
+      const g = gateways[name];
+      const child = await processes.start(g.script, g.args, g.health, g.healthHeaders);
+      await g.verify?.();
+      await load(g, options.warmupS, options.connections, graph.backend);
+      const r = await load(g, options.durationS, options.connections, graph.backend);
+      peaks[name] = Math.max(peaks[name], peakRssMb(child));
+      results[name].push(r);
+      console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}`);
+      await processes.stop(child);
+    }
+  }
+  return { results, peaks };
+}
+
+export const mean = (rs: readonly Result[], k: keyof Result) => rs.reduce((a, r) => a + r[k], 0) / rs.length;
+
+/** The summary table (means over rounds, errors summed) and the ratio first/second. */
+export function printTable<N extends string>({ results, peaks }: Measurements<N>, [a, b]: readonly [N, N]): void {
+  const width = Math.max(8, a.length + 1, b.length + 1);
+  const row = (name: N) => {
+    const rs = results[name];
+    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${String(peaks[name]).padStart(9)}`;
+  };
+  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'peak MB'.padStart(9)}`);
+  console.log(row(a));
+  console.log(row(b));
+  const ratio = (k: keyof Result) => (mean(results[a], k) / mean(results[b], k)).toFixed(2);
+  console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x, p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x`);
+}
+
+/**
+ * Runs a benchmark script's main: exit 0 when it finishes, 1 with
+ * `bench: <message>` when it throws, 130 on Ctrl-C; every child is stopped
+ * in each case, and `cleanup` (temp files) runs last.
+ */
+export function runBench(main: (processes: Processes) => Promise<void>, cleanup: () => void = () => {}): void {
+  const processes = new Processes();
+  const finish = (code: number) => {
+    processes.stopAll();
+    cleanup();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => finish(130));
+  main(processes).then(
+    () => finish(0),
+    (error: unknown) => {
+      console.error(`bench: ${(error as Error).message}`);
+      finish(1);
+    },
+  );
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
+import type { SubgraphName } from '../../subgraphs/shared/config.ts';
+import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
+import { operation } from '../support/operations.ts';
+import { startRedis, type RunningRedis } from '../support/redis.ts';
+import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+
+const FRONT_PAGE = operation('web', 'FrontPage');
+/** Estimated cost of FrontPage under the committed @cost/@listSize (docs/cost.md works it out). */
+const FRONT_PAGE_ESTIMATE = 1410;
+
+interface CostExtension {
+  requestedQueryCost: number;
+  actualQueryCost: number | null;
+  throttleStatus?: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+}
+
+let rest: Record<ServiceName, RestServiceHandle>;
+let subgraphs: Record<SubgraphName, RunningSubgraph>;
+const gateways: RunningGateway[] = [];
+before(async () => {
+  rest = await startRestServices();
+  subgraphs = await startSubgraphs(rest);
+});
+after(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
+  await Promise.all(Object.values(rest).map((s) => s.close()));
+});
+
+async function gateway(overrides: Record<string, unknown>): Promise<RunningGateway> {
+  const g = await startGateway(gatewayConfigFor(subgraphs, overrides), silentLogger);
+  gateways.push(g);
+  return g;
+}
+
+const costOf = (body: { extensions?: Record<string, unknown> }) => body.extensions?.['cost'] as CostExtension | undefined;
+const metricsOf = async (g: RunningGateway) => (await fetch(g.url.replace('/graphql', '/metrics'))).text();
+
+describe('cost in every response', () => {
+  it("reports Shopify's shape: requested (estimated), actual (from the list sizes returned) and the throttle status", async () => {
+    // No restore during the request, so the arithmetic is exact.
+    const g = await gateway({ cost: { budget: { restoreRatePerSecond: 0 } } });
+    const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
+    const cost = costOf(response.body)!;
+    assert.equal(cost.requestedQueryCost, FRONT_PAGE_ESTIMATE);
+    // 20 cart lines were returned where 100 were assumed: the actual cost is far lower.
+    assert.ok(cost.actualQueryCost! > 0 && cost.actualQueryCost! < FRONT_PAGE_ESTIMATE, String(cost.actualQueryCost));
+    assert.deepEqual(cost.throttleStatus, { maximumAvailable: 20_000, currentlyAvailable: 20_000 - cost.actualQueryCost!, restoreRate: 0 });
+  });
+
+  it('a larger cart costs more, actually', async () => {
+    const g = await gateway({});
+    const small = costOf((await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') })).body)!;
+    const anonymous = costOf((await postGraphQL(g.url, { query: FRONT_PAGE })).body)!;
+    assert.equal(small.requestedQueryCost, anonymous.requestedQueryCost, 'the estimate depends on the document, not the user');
+    assert.ok(anonymous.actualQueryCost! < small.actualQueryCost!, 'no cart returned, no cart cost');
+  });
+});
+
+describe('maximum cost per operation', () => {
+  it('refuses an operation estimated over maxCost with 400 COST_ESTIMATED_TOO_EXPENSIVE and the numbers, before it runs', async () => {
+    const g = await gateway({ cost: { maxCost: 1000, budget: { maximumAvailable: 1000 } } });
+    rest.user.resetCalls();
+    const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
+    assert.equal(response.status, 400);
+    assert.equal('data' in response.body, false);
+    assert.deepEqual(response.body.errors?.[0]?.extensions, { code: 'COST_ESTIMATED_TOO_EXPENSIVE', cost: { estimated: FRONT_PAGE_ESTIMATE, max: 1000 } });
+    assert.equal(rest.user.calls.length, 0, 'nothing was executed');
+  });
+
+  it('in measure mode, lets it run and counts it', async () => {
+    const g = await gateway({ cost: { maxCost: 1000, maxCostMode: 'measure', budget: { maximumAvailable: 20_000 } } });
+    const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.errors, undefined);
+    assert.match(await metricsOf(g), /storefront_gateway_cost_rejections_total\{reason="max_cost",mode="measure",profile="web"\} 1/);
+  });
+
+  it('refuses a config whose maxCost could never be paid from the budget', async () => {
+    await assert.rejects(gateway({ cost: { maxCost: 5000, budget: { maximumAvailable: 1000 } } }), /maxCost must not exceed budget\.maximumAvailable/);
+  });
+});
+
+describe('budget per client', () => {
+  const tight = { cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5 } } };
+
+  it('throttles a client whose bucket cannot pay the estimate: 429 THROTTLED, Retry-After, the throttle status, no data', async () => {
+    const g = await gateway(tight);
+    const token = await tokenFor('user-0001');
+    const first = await postGraphQL(g.url, { query: FRONT_PAGE }, { token });
+    assert.equal(first.status, 200);
+    const left = costOf(first.body)!.throttleStatus!.currentlyAvailable;
+    assert.ok(left < FRONT_PAGE_ESTIMATE, `${left} points left after the refund`);
+
+    const second = await postGraphQL(g.url, { query: FRONT_PAGE }, { token });
+    assert.equal(second.status, 429);
+    assert.equal('data' in second.body, false);
+    assert.equal(second.body.errors?.[0]?.extensions?.['code'], 'THROTTLED');
+    const retryAfter = Number(second.headers.get('retry-after'));
+    // (1410 - left) points at 0.5 per second.
+    assert.ok(Math.abs(retryAfter - Math.ceil((FRONT_PAGE_ESTIMATE - left) / 0.5)) <= 2, `Retry-After ${retryAfter}`);
+    const cost = costOf(second.body)!;
+    assert.equal(cost.requestedQueryCost, FRONT_PAGE_ESTIMATE);
+    assert.equal(cost.actualQueryCost, null);
+    assert.equal(cost.throttleStatus!.maximumAvailable, 1500);
+  });
+
+  it('keeps one budget per client: another user is not throttled', async () => {
+    const g = await gateway(tight);
+    const a = await tokenFor('user-0001');
+    await postGraphQL(g.url, { query: FRONT_PAGE }, { token: a });
+    assert.equal((await postGraphQL(g.url, { query: FRONT_PAGE }, { token: a })).status, 429);
+    assert.equal((await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0002') })).status, 200);
+    assert.equal((await postGraphQL(g.url, { query: FRONT_PAGE }, { headers: { 'x-api-key': 'partner-key-1' } })).status, 200, 'an API key has its own budget');
+  });
+
+  it('in measure mode, lets a throttled request run and counts it', async () => {
+    const g = await gateway({ cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5, mode: 'measure' } } });
+    const token = await tokenFor('user-0003');
+    await postGraphQL(g.url, { query: FRONT_PAGE }, { token });
+    assert.equal((await postGraphQL(g.url, { query: FRONT_PAGE }, { token })).status, 200);
+    assert.match(await metricsOf(g), /storefront_gateway_cost_rejections_total\{reason="throttled",mode="measure",profile="web"\} 1/);
+  });
+});
+
+describe('budgets shared through Redis', () => {
+  let redis: RunningRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis.stop());
+
+  it('two gateways on one Redis share one budget per client', async () => {
+    const shared = { cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5, redisUrl: redis.url, redisKeyPrefix: `t${Date.now()}:` } } };
+    const a = await gateway(shared);
+    const b = await gateway(shared);
+    const token = await tokenFor('user-0010');
+    const first = await postGraphQL(a.url, { query: FRONT_PAGE }, { token });
+    assert.equal(first.status, 200);
+    const onB = await postGraphQL(b.url, { query: FRONT_PAGE }, { token });
+    assert.equal(onB.status, 429, 'replica B charges the budget replica A spent');
+    assert.match(await metricsOf(b), /storefront_gateway_budget_shared\{profile="web"\} 1/);
+  });
+
+  it('with Redis unreachable, keeps serving on local budgets and says so in metrics', async () => {
+    const g = await gateway({ cost: { budget: { redisUrl: 'redis://127.0.0.1:1', redisCommandTimeoutMs: 100 } } });
+    const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0011') });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.errors, undefined);
+    assert.match(await metricsOf(g), /storefront_gateway_budget_shared\{profile="web"\} 0/);
+  });
+});
