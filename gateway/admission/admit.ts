@@ -38,8 +38,9 @@ export interface Caller {
  * persisted-query decision → size and token limits → (cached) parse and shape
  * limits → validation → cost maximum → budget. Each step either passes, or
  * refuses with a catalogue code; in `measure` mode a violation is logged and
- * counted and the operation goes on. Documents that do not parse or validate
- * are passed to Apollo Server untouched, which answers them with its own codes.
+ * counted and the operation goes on. Documents that do not parse (except those
+ * nested too deeply to parse safely) or validate are passed to Apollo Server
+ * untouched, which answers them with its own codes.
  */
 export async function admitOperation(p: Protections, input: HttpGraphQLInput, caller: Caller): Promise<Admission> {
   const snapshot = p.schema.current;
@@ -58,7 +59,13 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   if (preParse) return preParse;
 
   const analysis = snapshot.derived.cache.analyze(outcome.query);
-  if (analysis.kind === 'unparsable') return { kind: 'admit', body, cost: null };
+  if (analysis.kind === 'unparsable') {
+    // Apollo Server's parser is recursive and unbounded: handed a document nested past
+    // MAX_PARSER_NESTING it parses one no limit or cost was measured on (a 600-level
+    // relatedProducts chain would execute) or overflows its stack. Refuse it here.
+    if (analysis.reason === 'tooDeeplyNested') return reject(400, ErrorCode.GRAPHQL_PARSE_FAILED, analysis.message);
+    return { kind: 'admit', body, cost: null };
+  }
   const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
   if (shape) return shape;
   if (!analysis.isValid()) return { kind: 'admit', body, cost: null };

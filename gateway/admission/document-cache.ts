@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { measureOperation, type OperationMetrics } from '../analysis/operation-metrics.ts';
-import { parseWithinLimits } from '../analysis/tokens.ts';
+import { parseWithinLimits, type ParseOutcome } from '../analysis/tokens.ts';
 
 /** A parsed document with what admission learns from it, each fact computed at most once. */
 export interface ParsedDocument {
@@ -18,7 +18,8 @@ export interface ParsedDocument {
   isValid(): boolean;
 }
 
-export type DocumentAnalysis = { readonly kind: 'unparsable' } | ParsedDocument;
+/** `tooDeeplyNested`: brackets nest deeper than the parser may recurse; `message` is safe to show to clients. */
+export type DocumentAnalysis = { readonly kind: 'unparsable'; readonly reason: Extract<ParseOutcome, { ok: false }>['reason']; readonly message: string } | ParsedDocument;
 
 /**
  * Analysis keyed by the SHA-256 of the document text, so a repeated operation
@@ -48,7 +49,7 @@ export class DocumentCache {
 
   #analyze(query: string): DocumentAnalysis {
     const parsed = parseWithinLimits(query, null);
-    if (!parsed.ok) return { kind: 'unparsable' };
+    if (!parsed.ok) return { kind: 'unparsable', reason: parsed.reason, message: parsed.error.message };
     const { document } = parsed;
     const schema = this.schema;
     const perOperation = new Map<string, OperationMetrics>();

@@ -84,6 +84,21 @@ describe('apq mode (web default)', () => {
     assert.equal((byGet.body.data?.['me'] as { id: string }).id, 'user-0001');
   });
 
+  it("answers a GET of a public query with Cache-Control from the subgraphs' cache hints, so a CDN can cache it", async () => {
+    const op = manifestOperation('web', 'ProductPage');
+    const r = await getGraphQL(web.url, { documentId: `sha256:${op.id}`, variables: JSON.stringify({ id: 'prod-00042' }) });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cache-control'), 'max-age=60, public');
+  });
+
+  it('never lets a shared cache keep per-user data or a persisted-query error', async () => {
+    const frontPage = manifestOperation('web', 'FrontPage');
+    const personal = await getGraphQL(web.url, { documentId: `sha256:${frontPage.id}` }, { authorization: `Bearer ${await tokenFor('user-0001')}` });
+    assert.equal(personal.headers.get('cache-control'), 'no-store');
+    const miss = await getGraphQL(web.url, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256('query Nope { categories { id } }') } }) });
+    assert.equal(miss.headers.get('cache-control'), 'private, no-cache, must-revalidate');
+  });
+
   it('refuses a documentId sent with a query body', async () => {
     const op = manifestOperation('web', 'FrontPage');
     const r = await postGraphQL(web.url, { documentId: `sha256:${op.id}`, query: op.body });
