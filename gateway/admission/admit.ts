@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type OperationTypeNode } from 'graphql';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Identity } from '../../common/identity.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -7,7 +7,7 @@ import { checkOperation, checkPreParse, type LimitPolicy, type LimitViolation } 
 import type { BucketPolicy } from '../budget/leaky-bucket.ts';
 import type { BucketStore } from '../budget/store.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import { PERSISTED_QUERY_ERROR_CACHE_CONTROL } from '../persisted-queries/reject.ts';
+import { PERSISTED_QUERY_ERROR_CACHE_CONTROL, describeValue } from '../persisted-queries/reject.ts';
 import { toGraphQLRequestBody, type HttpGraphQLInput } from '../persisted-queries/request.ts';
 import type { PersistedQueries } from '../persisted-queries/runtime.ts';
 import type { CostConfig } from './config.ts';
@@ -70,7 +70,15 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   if (shape) return shape;
   if (!analysis.isValid()) return { kind: 'admit', body, cost: null };
 
-  if (input.method === 'GET' && operationType(analysis.document, request.operationName) === 'mutation') {
+  const operation = selectedOperation(analysis.document, request.operationName);
+  if (!operation) {
+    // Left to Apollo Gateway, this is an INVALID_GRAPHQL thrown while planning, which Apollo Server answers with HTTP 500.
+    const message = request.operationName === undefined
+      ? 'Must provide operation name if query contains multiple operations.'
+      : `Unknown operation named ${describeValue(request.operationName)}.`;
+    return reject(400, ErrorCode.OPERATION_RESOLUTION_FAILURE, message);
+  }
+  if (input.method === 'GET' && operation.operation === 'mutation') {
     return reject(405, ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', {}, { allow: 'POST' });
   }
   if (outcome.register) await p.persisted.register(outcome.register);
@@ -124,10 +132,10 @@ function limitRejection(p: Protections, violations: readonly LimitViolation[], c
   return reject(400, enforced.code, enforced.message, { limit: { name: enforced.limit, measured: enforced.measured, max: enforced.max } });
 }
 
-function operationType(document: DocumentNode, operationName: string | undefined): OperationTypeNode | undefined {
+/** The operation Apollo Server will run (as graphql-js getOperationAST picks it), or undefined when none is picked. */
+function selectedOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | undefined {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  const chosen = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-  return chosen?.operation;
+  return operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
 }
 
 function reject(
