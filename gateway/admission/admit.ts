@@ -78,6 +78,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
       : `Unknown operation named ${describeValue(request.operationName)}.`;
     return reject(400, ErrorCode.OPERATION_RESOLUTION_FAILURE, message);
   }
+  // graphql-js 16 validates `subscription { … }` against a schema without that root type (its
+  // KnownOperationTypes rule comes in 17); Apollo Gateway then throws INVALID_GRAPHQL, an HTTP 500.
+  if (!snapshot.apiSchema.getRootType(operation.operation)) {
+    return reject(400, ErrorCode.GRAPHQL_VALIDATION_FAILED, `The ${operation.operation} operation is not supported by the schema.`);
+  }
   if (input.method === 'GET' && operation.operation === 'mutation') {
     return reject(405, ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', {}, { allow: 'POST' });
   }
