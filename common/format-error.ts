@@ -39,7 +39,9 @@ export function createFormatError(options: FormatErrorOptions) {
       (KNOWN_CODES.has(code) || APOLLO_CLIENT_CODES.has(code) || options.passUnknownCodes);
     if (known) {
       const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // Apollo's own wording tells the client which server software runs here.
+      const message = extensions['validationErrorCode'] === 'INTROSPECTION_DISABLED' ? 'Introspection is disabled on this endpoint' : formatted.message;
+      return { ...formatted, message, extensions };
     }
     options.logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error masked');
     return {

@@ -409,6 +409,7 @@ describe('introspection and schema details where introspection is off', () => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Product") { fields { name } } }']) {
       const error = assertRefused(await post(gateways.production, { query }), 400, 'GRAPHQL_VALIDATION_FAILED');
       assert.equal(error.extensions?.['validationErrorCode'], 'INTROSPECTION_DISABLED');
+      assert.equal(error.message, 'Introspection is disabled on this endpoint', 'the message does not name the server software');
     }
   });
 
