@@ -12,4 +12,12 @@ export interface GatewayContext {
   readonly restCalls: RestCallCounts;
   /** What admission decided for this operation (cost to settle after execution). */
   readonly admission?: Extract<Admission, { kind: 'admit' }>;
+  /** Fallback values subgraphs served in place of failed optional data, summed from their extensions. */
+  fallbacks?: FallbackRecord[];
+}
+
+/** One optional field a subgraph answered with its fallback because its upstream failed. */
+export interface FallbackRecord {
+  readonly field: string;
+  readonly service: string;
 }

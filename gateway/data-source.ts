@@ -79,6 +79,14 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
       // Internal bookkeeping: do not let it leak into anything downstream.
       delete response.extensions!['restCalls'];
     }
+    const fallbacks = response.extensions?.['fallbacks'];
+    if (Array.isArray(fallbacks)) {
+      context.fallbacks ??= [];
+      for (const f of fallbacks as { field?: unknown; service?: unknown }[]) {
+        if (typeof f.field === 'string' && typeof f.service === 'string') context.fallbacks.push({ field: f.field, service: f.service });
+      }
+      delete response.extensions!['fallbacks'];
+    }
     return response;
   };
 }

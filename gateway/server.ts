@@ -14,6 +14,7 @@ import type { GatewayContext } from './context.ts';
 import { StorefrontDataSource, createSubgraphFetcher } from './data-source.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './metrics.ts';
+import { completenessPlugin } from './plugins/completeness.ts';
 import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { startProtections } from './protections.ts';
@@ -83,6 +84,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       fastifyApolloDrainPlugin(app),
       requestLogPlugin(log, config.profile),
       costReportPlugin(protections, log),
+      completenessPlugin(),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],

@@ -7,4 +7,8 @@ export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   resolvers,
   createLoaders: createCatalogLoaders,
+  // Related products are a carousel; the product itself stays mandatory.
+  fallbacks: {
+    'Product.relatedProducts': () => [],
+  },
 };

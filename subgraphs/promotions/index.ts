@@ -7,4 +7,10 @@ export const promotionsSubgraph: SubgraphDefinition<PromotionLoaders> = {
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   resolvers,
   createLoaders: createPromotionLoaders,
+  // Promotions are a nice-to-have on every screen: a failing promotions
+  // service must not take the product (or the page) with it.
+  fallbacks: {
+    'Product.promotions': () => [],
+    'Query.featuredPromotions': () => [],
+  },
 };

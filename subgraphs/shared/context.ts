@@ -1,4 +1,5 @@
 import type { Identity } from '../../common/identity.ts';
+import type { FallbackRecord } from '../../gateway/context.ts';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import type { CallRecorder } from './call-recorder.ts';
 import type { RestCall } from './rest-client.ts';
@@ -16,6 +17,8 @@ export interface SubgraphContext<Loaders> {
   readonly recorder: CallRecorder;
   readonly rest: RestFetch;
   readonly loaders: Loaders;
+  /** Optional fields answered with their fallback in this request (see fallbacks.ts). */
+  readonly fallbacks: FallbackRecord[];
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED. */

@@ -15,6 +15,8 @@ import type { SubgraphConfig, SubgraphName } from './config.ts';
 import type { RestFetch, SubgraphContext } from './context.ts';
 import { RestClient } from './rest-client.ts';
 import { restCallsPlugin } from './rest-calls-plugin.ts';
+import { fallbacksPlugin } from './fallbacks-plugin.ts';
+import { withFallbacks, type FallbackDeclarations } from './fallbacks.ts';
 
 /** What each subgraph folder exports: its SDL, resolvers and per-request loaders. */
 export interface SubgraphDefinition<Loaders> {
@@ -22,6 +24,8 @@ export interface SubgraphDefinition<Loaders> {
   readonly schemaUrl: URL;
   readonly resolvers: GraphQLResolverMap<SubgraphContext<Loaders>>;
   readonly createLoaders: (rest: RestFetch) => Loaders;
+  /** Optional fields and the value each answers when its upstream fails (e.g. promotions → []). */
+  readonly fallbacks?: FallbackDeclarations;
 }
 
 export interface RunningSubgraph {
@@ -38,7 +42,8 @@ export const GRAPHQL_PATH = '/graphql';
 export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config: Readonly<SubgraphConfig>, logger?: Logger): Promise<RunningSubgraph> {
   const log = logger ?? createLogger(`subgraph-${definition.name}`, config.logLevel);
   const typeDefs = parse(readFileSync(definition.schemaUrl, 'utf8'));
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers }]);
+  const resolvers = definition.fallbacks ? withFallbacks(definition.resolvers, definition.fallbacks) : definition.resolvers;
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
   const rest = new RestClient({
     service: definition.name,
     baseUrl: config.restUrl,
@@ -56,7 +61,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
     // preflight needed for the gateway's JSON POSTs.
     // Inline traces (ftv1) feed Apollo's hosted usage reporting, which this
     // gateway does not use; they would only add work to every fetch.
-    plugins: [fastifyApolloDrainPlugin(app), restCallsPlugin<L>(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [fastifyApolloDrainPlugin(app), restCallsPlugin<L>(), fallbacksPlugin<L>(), ApolloServerPluginInlineTraceDisabled()],
     formatError: createFormatError({ logger: log, passUnknownCodes: false }),
   });
   await apollo.start();
@@ -78,7 +83,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         const recorder = new CallRecorder();
         const requestId = String(request.id);
         const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId });
-        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch) };
+        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch), fallbacks: [] };
       },
     }),
   });

@@ -79,12 +79,14 @@ describe('upstream failures', () => {
     assert.deepEqual(missing.body.data, { product: null });
     assert.equal(missing.body.errors, undefined);
 
-    await system.rest.promotions.close();
-    const r = await system.graphql({ query: '{ featuredProducts { id name promotions { id } } }' });
+    await system.rest.user.close();
+    const r = await system.graphql({ query: '{ me { name } featuredProducts { id name } }' }, { token: await tokenFor('user-0001') });
     assert.equal(r.status, 200);
+    assert.equal(r.body.data?.['me'], null);
+    assert.equal((r.body.data?.['featuredProducts'] as unknown[]).length, 12, 'the other panels still answer');
     const error = r.body.errors?.[0];
     assert.equal(error?.extensions?.['code'], 'UPSTREAM_UNAVAILABLE');
-    assert.equal(error?.extensions?.['service'], 'promotions');
+    assert.equal(error?.extensions?.['service'], 'user');
     assertNoLeak(JSON.stringify(r.body));
   });
 });
