@@ -47,6 +47,8 @@ export const gatewayConfigSchema = z
     subgraphUrls: z.record(z.string(), z.url({ message: 'expected an http(s) URL' })).default({}),
     /** Deadline for one subgraph fetch, in ms. Default 10000. */
     subgraphTimeoutMs: z.number().int().min(1).max(300_000).default(10_000),
+    /** How often each subgraph is probed for readiness (`{ __typename }`), in ms; 0 = off. Default 5000. */
+    healthCheckIntervalMs: z.number().int().min(0).max(3_600_000).default(5000),
     /** Keep-alive connections per subgraph origin. Default 64. */
     subgraphConnections: z.number().int().min(1).max(4096).default(64),
     /** Client token verification. */

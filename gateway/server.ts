@@ -19,7 +19,8 @@ import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { startProtections } from './protections.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
-import { subgraphNamesOf, supergraphFromFile } from './supergraph-source.ts';
+import { SubgraphHealth } from './subgraph-health.ts';
+import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './supergraph-source.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -67,7 +68,13 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no
   // longer carries; both are replaced together on every (hot) reload.
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => protections.schema.update(apiSchema, coreSupergraphSdl));
+  const health = new SubgraphHealth({ intervalMs: config.healthCheckIntervalMs, timeoutMs: Math.min(2000, config.subgraphTimeoutMs), assertionKey, logger: log });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    protections.schema.update(apiSchema, coreSupergraphSdl);
+    if (config.healthCheckIntervalMs > 0) {
+      health.watch(new Map(subgraphsOf(coreSupergraphSdl).map(({ name, url }) => [name, config.subgraphUrls[name] ?? url])));
+    }
+  });
 
   const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH });
   const apollo = new ApolloServer<GatewayContext>({
@@ -94,8 +101,13 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // Apollo Router's convention: /health is liveness; /health?ready=true is readiness.
     const wantsReady = (request.query as Record<string, unknown>)['ready'] !== undefined;
     if (!wantsReady) return { status: 'UP' };
+    // Ready means "can serve": a subgraph that is down costs its fields, not the
+    // gateway, so it shows as DEGRADED with the unhealthy dependencies named,
+    // and the gateway stays in rotation.
     const ready = phase.phase === 'ready';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'UP' : 'DOWN', phase: phase.phase });
+    const subgraphs = health.snapshot();
+    const degraded = Object.values(subgraphs).some((s) => s === 'DOWN');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? (degraded ? 'DEGRADED' : 'UP') : 'DOWN', phase: phase.phase, subgraphs });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
@@ -138,6 +150,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     stop() {
       stopping ??= (async () => {
         phase = { phase: 'draining' };
+        health.stop();
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         // Apollo's drain plugin closes fastify (which waits for in-flight
         // requests), then Apollo stops the gateway and its file watcher.

@@ -5,19 +5,24 @@ import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Kind, parse } from 'graphql';
 import type { Logger } from '../common/logger.ts';
 
-/** Subgraph names declared by a supergraph (`enum join__Graph { X @join__graph(name: "x", ...) }`). */
-export function subgraphNamesOf(supergraphSdl: string): string[] {
+/** Subgraphs declared by a supergraph (`enum join__Graph { X @join__graph(name: "x", url: "...") }`). */
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
   const document = parse(supergraphSdl, { noLocation: true });
-  const names: string[] = [];
+  const subgraphs: { name: string; url: string }[] = [];
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
       const directive = value.directives?.find((d) => d.name.value === 'join__graph');
       const name = directive?.arguments?.find((a) => a.name.value === 'name')?.value;
-      if (name?.kind === Kind.STRING) names.push(name.value);
+      const url = directive?.arguments?.find((a) => a.name.value === 'url')?.value;
+      if (name?.kind === Kind.STRING) subgraphs.push({ name: name.value, url: url?.kind === Kind.STRING ? url.value : '' });
     }
   }
-  return names;
+  return subgraphs;
+}
+
+export function subgraphNamesOf(supergraphSdl: string): string[] {
+  return subgraphsOf(supergraphSdl).map((s) => s.name);
 }
 
 export interface SupergraphFileOptions {

@@ -48,6 +48,7 @@ describe('gateway health', () => {
     assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'UP' });
     const ready = await fetch(`${base}/health?ready=true`);
     assert.equal(ready.status, 200);
+    assert.equal(((await ready.json()) as { phase: string }).phase, 'ready');
     assert.equal(gateway.state().phase, 'ready');
     const response = await postGraphQL(gateway.url, { query: '{ featuredProducts { id } }' });
     assert.equal(response.body.extensions?.['restCalls'], undefined, 'REST call counts are a development aid, off by default');
@@ -66,6 +67,27 @@ describe('gateway health', () => {
     const broken = tempSupergraph();
     writeFileSync(broken, 'type Query {');
     await assert.rejects(startGateway(gatewayConfigFor(subgraphs, { supergraphPath: broken }), silentLogger));
+  });
+});
+
+describe('start-up without every dependency', () => {
+  it('starts and serves from the committed supergraph while a subgraph is down, and readiness names the unhealthy one', async () => {
+    const down = { ...subgraphs, pricing: { url: 'http://127.0.0.1:1/graphql' } };
+    const gateway = await startGateway(gatewayConfigFor(down, { healthCheckIntervalMs: 100 }), silentLogger);
+    try {
+      const base = gateway.url.replace('/graphql', '');
+      await waitFor(async () => ((await (await fetch(`${base}/health?ready=true`)).json()) as { subgraphs: Record<string, string> }).subgraphs['pricing'] === 'DOWN');
+      const readiness = await fetch(`${base}/health?ready=true`);
+      assert.equal(readiness.status, 200, 'the gateway stays in rotation: it can serve everything but prices');
+      const body = (await readiness.json()) as { status: string; subgraphs: Record<string, string> };
+      assert.equal(body.status, 'DEGRADED');
+      assert.deepEqual(body.subgraphs, { cart: 'UP', catalog: 'UP', pricing: 'DOWN', promotions: 'UP', user: 'UP' });
+      const served = await postGraphQL(gateway.url, { query: '{ featuredProducts { name price { onSale } } }' });
+      assert.equal((served.body.data?.['featuredProducts'] as unknown[]).length, 12);
+      assert.equal(served.body.errors?.[0]?.extensions?.['code'], 'SUBGRAPH_UNAVAILABLE');
+    } finally {
+      await gateway.stop();
+    }
   });
 });
 
