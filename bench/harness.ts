@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { parseFlags } from '../common/config.ts';
@@ -124,6 +124,23 @@ export function peakRssMb(child: ChildProcess): number {
   return Math.round(kb / 1024);
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (100 on Linux almost everywhere). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU time the process has used, in ms. */
+export function cpuMs(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS; // utime, stime (fields 14, 15)
+}
+
 export interface Result {
   rps: number;
   p50: number;
@@ -132,6 +149,12 @@ export interface Result {
   /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"`. */
   errors: number;
   restCallsPerRequest: number;
+  /**
+   * The gateway process's CPU time (user + system) per request sent: the
+   * same cost seen from the gateway's side, less tied than req/s to how much
+   * of the cores it got. Contention still moves it (caches, GC timing).
+   */
+  cpuMsPerRequest: number;
 }
 
 export interface Gateway {
@@ -148,10 +171,11 @@ export interface Gateway {
   verify?(): Promise<void>;
 }
 
-async function load(g: Gateway, durationS: number, connections: number, backend: ChildProcess): Promise<Result> {
+async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number, connections: number, backend: ChildProcess): Promise<Result> {
   let next = 0;
   let graphqlErrors = 0;
   await backendRequest(backend, 'reset', 'reset');
+  const cpuBefore = cpuMs(gatewayProcess);
   const result = await autocannon({
     url: g.url,
     connections,
@@ -170,7 +194,10 @@ async function load(g: Gateway, durationS: number, connections: number, backend:
   // run does not count; so REST calls per request come from a sequential sample
   // of distinct users after the run, where every call belongs to a counted request.
   const SAMPLE = 50;
+  const sent = next;
   await new Promise((r) => setTimeout(r, 1500)); // let the run's in-flight requests finish
+  // Read after the drain, so the CPU covers every request sent, in flight at the end or not.
+  const cpuMsPerRequest = (cpuMs(gatewayProcess) - cpuBefore) / sent;
   await backendRequest(backend, 'reset', 'reset');
   for (let i = 0; i < SAMPLE; i++) {
     const response = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) }, body: g.body });
@@ -185,6 +212,7 @@ async function load(g: Gateway, durationS: number, connections: number, backend:
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
     restCallsPerRequest: totalCalls / SAMPLE,
+    cpuMsPerRequest,
   };
 }
 
@@ -199,7 +227,15 @@ export interface Measurements<N extends string> {
  * measurement starts its gateway afresh, warms it up, loads it, reads its peak
  * memory and stops it, so neither inherits the other's heap or JIT state.
  */
-export async function runRounds<N extends string>(processes: Processes, graph: Graph, options: BenchOptions, names: readonly [N, N], gateways: Record<N, Gateway>): Promise<Measurements<N>> {
+export async function runRounds<N extends string>(
+  processes: Processes,
+  graph: Graph,
+  options: BenchOptions,
+  names: readonly [N, N],
+  gateways: Record<N, Gateway>,
+  /** More of a round's line, after the common columns. */
+  more: (r: Result) => string = () => '',
+): Promise<Measurements<N>> {
   const results = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<N, Result[]>;
   const peaks = Object.fromEntries(names.map((n) => [n, 0])) as Record<N, number>;
   const width = Math.max(7, ...names.map((n) => n.length));
@@ -209,11 +245,11 @@ export async function runRounds<N extends string>(processes: Processes, graph: G
       const g = gateways[name];
       const child = await processes.start(g.script, g.args, g.health, g.healthHeaders);
       await g.verify?.();
-      await load(g, options.warmupS, options.connections, graph.backend);
-      const r = await load(g, options.durationS, options.connections, graph.backend);
+      await load(g, child, options.warmupS, options.connections, graph.backend);
+      const r = await load(g, child, options.durationS, options.connections, graph.backend);
       peaks[name] = Math.max(peaks[name], peakRssMb(child));
       results[name].push(r);
-      console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}`);
+      console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}${more(r)}`);
       await processes.stop(child);
     }
   }
