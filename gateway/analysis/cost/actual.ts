@@ -11,6 +11,8 @@ import {
   isObjectType,
   type DocumentNode,
   type FieldNode,
+  type GraphQLField,
+  type GraphQLNamedType,
   type GraphQLCompositeType,
   type GraphQLObjectType,
   type GraphQLOutputType,
@@ -35,6 +37,12 @@ interface Walk {
   readonly context: CostContext;
   /** Groupings by the field nodes they came from and the runtime type: every item of a list shares one. */
   readonly groupings: WeakMap<readonly FieldNode[] | SelectionSetNode, Map<string, FieldGroups>>;
+  /**
+   * A field's definition and call cost by group and owner type: the same for
+   * every item of a list, so computed once per walk rather than once per item
+   * (it dominated the walk: a 20-line cart costs ~300 field visits).
+   */
+  readonly fieldFacts: WeakMap<FieldGroup, Map<string, { definition: GraphQLField<unknown, unknown>; call: number } | null>>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -113,32 +121,67 @@ function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType 
     if (name.startsWith('__') || !(key in value)) continue;
     // Without a runtime type, a field is looked up where it was selected (an interface, or a fragment's type).
     const owner = runtime ?? group.scope;
-    const definition = isObjectType(owner) || isInterfaceType(owner) ? owner.getFields()[name] : undefined;
-    if (!definition) continue;
-    const call = fieldCallCost(walk.context, `${owner.name}.${name}`, definition, node);
-    cost = addCost(cost, addCost(call, valueCost(walk, group.nodes, definition.type, value[key], depth + 1)));
+    let byOwner = walk.fieldFacts.get(group);
+    if (!byOwner) walk.fieldFacts.set(group, (byOwner = new Map()));
+    let facts = byOwner.get(owner.name);
+    if (facts === undefined) {
+      const definition = isObjectType(owner) || isInterfaceType(owner) ? owner.getFields()[name] : undefined;
+      facts = definition ? { definition, call: fieldCallCost(walk.context, `${owner.name}.${name}`, definition, node) } : null;
+      byOwner.set(owner.name, facts);
+    }
+    if (!facts) continue;
+    cost = addCost(cost, addCost(facts.call, valueCost(walk, group.nodes, facts.definition.type, value[key], depth + 1)));
   }
   return cost;
+}
+
+/**
+ * What valueCost needs to know of an output type, worked out once per type:
+ * graphql-js's isListType/isLeafType/... checks are slow outside production
+ * mode (they guard against two graphql copies), and the walk would otherwise
+ * make them for every item of every list.
+ */
+type TypeShape =
+  | { readonly kind: 'list'; readonly of: GraphQLOutputType }
+  | { readonly kind: 'leaf'; readonly named: GraphQLNamedType }
+  | { readonly kind: 'composite'; readonly named: GraphQLCompositeType }
+  | { readonly kind: 'other' };
+
+const shapes = new WeakMap<GraphQLOutputType, TypeShape>();
+
+function shapeOf(type: GraphQLOutputType): TypeShape {
+  let shape = shapes.get(type);
+  if (!shape) {
+    const nullable = getNullableType(type);
+    const named = getNamedType(nullable);
+    shape = isListType(nullable)
+      ? { kind: 'list', of: nullable.ofType }
+      : isLeafType(named)
+        ? { kind: 'leaf', named }
+        : isCompositeType(named)
+          ? { kind: 'composite', named }
+          : { kind: 'other' };
+    shapes.set(type, shape);
+  }
+  return shape;
 }
 
 /** Cost of what a field returned: per instance, its type's weight plus its own fields; nulls cost nothing. */
 function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputType, value: unknown, depth: number): number {
   if (value === null || value === undefined) return 0;
   if (depth > MAX_NESTING) return MAX_COST;
-  const nullable = getNullableType(type);
-  if (isListType(nullable)) {
+  const shape = shapeOf(type);
+  if (shape.kind === 'list') {
     if (!Array.isArray(value)) return 0;
     let cost = 0;
-    for (const item of value) cost = addCost(cost, valueCost(walk, nodes, nullable.ofType, item, depth));
+    for (const item of value) cost = addCost(cost, valueCost(walk, nodes, shape.of, item, depth));
     return cost;
   }
-  const named = getNamedType(nullable);
-  if (isLeafType(named)) return clampCost(typeWeight(walk.context, named));
-  if (!isRecord(value)) return 0;
-  if (!isCompositeType(named)) return 0;
-  const runtime = runtimeType(walk, nodes, named, value);
-  const weight = typeWeight(walk.context, runtime ?? named);
-  return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, named, runtime), runtime, value, depth));
+  if (shape.kind === 'leaf') return clampCost(typeWeight(walk.context, shape.named));
+  if (shape.kind !== 'composite' || !isRecord(value)) return 0;
+  const runtime = runtimeType(walk, nodes, shape.named, value);
+  const weight = typeWeight(walk.context, runtime ?? shape.named);
+  return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, shape.named, runtime), runtime, value, depth));
 }
 
 /**
@@ -157,6 +200,6 @@ export function actualCost(schema: GraphQLSchema, directives: CostDirectives, do
   enterOperation(context, operation);
   const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
   if (!isRecord(data)) return base;
-  const walk: Walk = { context, groupings: new WeakMap() };
+  const walk: Walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap() };
   return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
 }
