@@ -37,6 +37,8 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   /** A REST upstream rejected the call as invalid (4xx other than 404) — a bug on our side, not the client's. HTTP 200 (field error). */
   UPSTREAM_BAD_REQUEST: 'UPSTREAM_BAD_REQUEST',
+  /** A REST upstream's circuit breaker is open after repeated failures: the call failed fast, without reaching the network. HTTP 200 (field error, partial data). */
+  UPSTREAM_CIRCUIT_OPEN: 'UPSTREAM_CIRCUIT_OPEN',
   /** A subgraph could not be reached or answered with a non-GraphQL response. HTTP 200 (field error, partial data). */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** Operation deeper than the profile's maxDepth (graphql-depth-limit counting). HTTP 400. (Apollo Router name.) */

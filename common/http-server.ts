@@ -1,6 +1,7 @@
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Logger } from './logger.ts';
 import { ErrorCode } from './errors.ts';
+import { traceHttpRequests } from './http-tracing.ts';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -8,6 +9,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes: number;
   /** Path of the GraphQL endpoint whose error bodies are normalised to GraphQL shape. */
   readonly graphqlPath: string;
+  /** Names this server's spans (instrumentation scope), e.g. "gateway-web", "subgraph-cart". */
+  readonly component: string;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,6 +49,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     },
     return503OnClosing: true,
   });
+  // Only the GraphQL route: health checks and metric scrapes would drown the traces.
+  traceHttpRequests(app, { component: options.component, routes: [options.graphqlPath] });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

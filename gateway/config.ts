@@ -65,6 +65,8 @@ export const gatewayConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
     /** pino level. Default info. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** OTLP/HTTP endpoint spans are exported to, e.g. http://collector:4318/v1/traces. Default: none (spans not recorded; `traceparent` is still propagated). */
+    otlpEndpoint: z.url({ message: 'expected an http(s) URL' }).optional(),
     /** Operation limits (docs/limits.md); each key overrides the profile default. */
     limits: limitPolicySchema.prefault({}),
     /** Persisted queries (docs/persisted-queries.md): mode, manifests, APQ store. */
@@ -101,6 +103,7 @@ const ENV: Record<string, string> = {
   GATEWAY_INTROSPECTION: 'introspection',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   GATEWAY_LOG_LEVEL: 'logLevel',
+  GATEWAY_OTLP_ENDPOINT: 'otlpEndpoint',
   GATEWAY_PERSISTED_QUERIES_MODE: 'persistedQueries.mode',
   GATEWAY_APQ_REDIS_URL: 'persistedQueries.apq.redisUrl',
   GATEWAY_BUDGET_REDIS_URL: 'cost.budget.redisUrl',

@@ -5,6 +5,7 @@ import { ErrorCode, storefrontError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
+import { injectTraceContext } from '../common/tracing.ts';
 import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -67,7 +68,10 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const context = options.context as Partial<GatewayContext>;
     const headers = options.request.http?.headers;
-    if (!headers || !context.identityAssertion || !context.requestId) return;
+    if (!headers) return;
+    // Runs inside Apollo's gateway.fetch span: the subgraph's server span becomes its child.
+    injectTraceContext(headers);
+    if (!context.identityAssertion || !context.requestId) return;
     headers.set(IDENTITY_HEADER, await context.identityAssertion);
     headers.set(REQUEST_ID_HEADER, context.requestId);
   }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The gateway's Prometheus metrics (prom-client), one registry per gateway
@@ -12,6 +12,25 @@ export function createMetrics(profile: string) {
   collectDefaultMetrics({ register: registry, prefix: 'storefront_gateway_' });
   return {
     registry,
+    requests: new Counter({
+      name: 'storefront_gateway_requests_total',
+      help: 'GraphQL operations executed, by operation (manifest name or "unlisted") and outcome (ok, partial, error).',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'storefront_gateway_request_duration_seconds',
+      help: 'Time to execute a GraphQL operation, by operation and outcome.',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'storefront_gateway_errors_total',
+      help: 'Errors in responses, by catalogue code (docs/errors.md).',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     limitViolations: new Counter({
       name: 'storefront_gateway_limit_violations_total',
       help: 'Operations over an operation limit, by limit and mode (measure: allowed and counted; enforce: refused).',

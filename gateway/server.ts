@@ -8,6 +8,7 @@ import { createFormatError } from '../common/format-error.ts';
 import { createHttpServer, graphqlErrorBody, listen } from '../common/http-server.ts';
 import { identityKey } from '../common/identity.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
+import { flushTracing, startTracing } from '../common/tracing.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -17,6 +18,7 @@ import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
 import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
+import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { startProtections } from './protections.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { SubgraphHealth } from './subgraph-health.ts';
@@ -54,6 +56,7 @@ function checkOverrides(config: Readonly<GatewayConfig>) {
 export async function startGateway(config: Readonly<GatewayConfig>, logger?: Logger): Promise<RunningGateway> {
   const log = logger ?? createLogger(`gateway-${config.profile}`, config.logLevel);
   let phase: GatewayPhase = { phase: 'starting' };
+  startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint });
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
   const subgraphFetcher = createSubgraphFetcher({ connections: config.subgraphConnections, timeoutMs: config.subgraphTimeoutMs });
@@ -76,7 +79,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     }
   });
 
-  const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH });
+  const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH, component: `gateway-${config.profile}` });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -92,6 +95,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       requestLogPlugin(log, config.profile),
       costReportPlugin(protections, log),
       completenessPlugin(),
+      requestMetricsPlugin(metrics),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
@@ -158,6 +162,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
         clearTimeout(force);
         await subgraphFetcher.close();
         await protections.close();
+        await flushTracing();
         phase = { phase: 'stopped' };
         log.info('gateway stopped');
       })();

@@ -26,6 +26,8 @@ export interface RecordedCall {
   url: string;
   /** The x-request-id header, when the caller sent one. */
   requestId?: string;
+  /** The W3C `traceparent` header, when the caller sent a well-formed one. */
+  traceparent?: string;
 }
 
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -37,6 +39,8 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
+/** version-traceid-parentid-flags, lower-case hex (W3C Trace Context). */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 // Echoed verbatim into a response header, so only a plain token is accepted.
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
@@ -90,7 +94,8 @@ export async function createRestApp(options: RestAppOptions): Promise<FastifyIns
     if (requestId) reply.header('x-request-id', requestId);
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     if (route === '/health') return;
-    options.calls.push({ method: request.method, route, url: request.url, ...(requestId ? { requestId } : {}) });
+    const traceparent = typeof request.headers['traceparent'] === 'string' && TRACEPARENT.test(request.headers['traceparent']) ? request.headers['traceparent'] : undefined;
+    options.calls.push({ method: request.method, route, url: request.url, ...(requestId ? { requestId } : {}), ...(traceparent ? { traceparent } : {}) });
   });
 
   app.get('/health', async () => ({ status: 'ok', service: options.service }));

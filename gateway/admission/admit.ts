@@ -54,6 +54,7 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   p.metrics.persistedQueries.inc({ outcome: handled.outcome.via });
   const { request, outcome } = handled;
   const body = toGraphQLRequestBody(request, outcome.query);
+  const label = outcome.via === 'manifest' && outcome.operation ? outcome.operation.name : 'unlisted';
 
   const preParse = limitRejection(p, checkPreParse(outcome.query, p.limits), caller);
   if (preParse) return preParse;
@@ -64,11 +65,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
     // MAX_PARSER_NESTING it parses one no limit or cost was measured on (a 600-level
     // relatedProducts chain would execute) or overflows its stack. Refuse it here.
     if (analysis.reason === 'tooDeeplyNested') return reject(400, ErrorCode.GRAPHQL_PARSE_FAILED, analysis.message);
-    return { kind: 'admit', body, cost: null };
+    return { kind: 'admit', body, cost: null, operation: label };
   }
   const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
   if (shape) return shape;
-  if (!analysis.isValid()) return { kind: 'admit', body, cost: null };
+  if (!analysis.isValid()) return { kind: 'admit', body, cost: null, operation: label };
 
   const operation = selectedOperation(analysis.document, request.operationName);
   if (!operation) {
@@ -101,20 +102,20 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
       return reject(400, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { cost: { estimated, max: maxCost } });
     }
   }
-  return charge(p, estimated, caller, body);
+  return charge(p, estimated, caller, body, label);
 }
 
-async function charge(p: Protections, estimated: number, caller: Caller, body: GraphQLRequestBody): Promise<Admission> {
+async function charge(p: Protections, estimated: number, caller: Caller, body: GraphQLRequestBody, operation: string): Promise<Admission> {
   const { budget } = p.cost;
-  if (!budget.enabled) return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: false, policy: null, currentlyAvailable: null } };
+  if (!budget.enabled) return { kind: 'admit', body, operation, cost: { estimated, clientKey: caller.clientKey, charged: false, policy: null, currentlyAvailable: null } };
   const policy: BucketPolicy = { maximumAvailable: budget.maximumAvailable, restoreRatePerSecond: budget.restoreRatePerSecond };
   const taken = await p.budgets.take(caller.clientKey, estimated, policy);
   p.metrics.budgetBackend.set(p.budgets.backend() === 'redis' ? 1 : 0);
-  if (taken.allowed) return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: true, policy, currentlyAvailable: taken.currentlyAvailable } };
+  if (taken.allowed) return { kind: 'admit', body, operation, cost: { estimated, clientKey: caller.clientKey, charged: true, policy, currentlyAvailable: taken.currentlyAvailable } };
 
   p.metrics.costRejections.inc({ reason: 'throttled', mode: budget.mode });
   p.logger.warn({ requestId: caller.requestId, client: caller.clientKey, estimated, available: Math.floor(taken.currentlyAvailable), mode: budget.mode }, 'client over its cost budget');
-  if (budget.mode === 'measure') return { kind: 'admit', body, cost: { estimated, clientKey: caller.clientKey, charged: false, policy, currentlyAvailable: taken.currentlyAvailable } };
+  if (budget.mode === 'measure') return { kind: 'admit', body, operation, cost: { estimated, clientKey: caller.clientKey, charged: false, policy, currentlyAvailable: taken.currentlyAvailable } };
   const retryAfterSeconds = Number.isFinite(taken.retryAfterMs) ? Math.max(1, Math.ceil(taken.retryAfterMs / 1000)) : 3600;
   return reject(
     429,

@@ -19,7 +19,13 @@ export interface GraphQLRequestBody {
 }
 
 export type Admission =
-  | { readonly kind: 'admit'; readonly body: GraphQLRequestBody; readonly cost: AdmittedCost | null }
+  | {
+      readonly kind: 'admit';
+      readonly body: GraphQLRequestBody;
+      readonly cost: AdmittedCost | null;
+      /** A bounded label for metrics: the manifest's operation name, or "unlisted" (client-chosen names are unbounded). */
+      readonly operation: string;
+    }
   | Rejection;
 
 /** A refusal decided before execution: answered as `{ errors }` with no `data` key. */

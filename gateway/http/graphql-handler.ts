@@ -116,6 +116,8 @@ async function execute(
 /** Refusals never reach Apollo Server's request log: one line here, same fields. */
 function logRejection(deps: GraphQLHandlerDeps, caller: Caller, rejection: Rejection): Rejection {
   deps.protections.logger.info({ requestId: caller.requestId, profile: deps.profile, status: rejection.status, outcome: 'refused', errorCodes: [rejection.code] }, 'graphql request');
+  deps.protections.metrics.requests.inc({ operation: 'unlisted', outcome: 'refused' });
+  deps.protections.metrics.errors.inc({ code: rejection.code });
   return rejection;
 }
 

@@ -1,7 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from '../../common/logger.ts';
+import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/identity.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState } from './breaker.ts';
 import type { CallRecorder } from './call-recorder.ts';
+import { DEFAULT_REST_BREAKER, DEFAULT_REST_RETRY, type RestBreakerConfig, type RestRetryConfig } from './config.ts';
+import { backoffDelayMs, RetryBudget } from './retry.ts';
+import { recordRestStatus, traceRestCall } from './rest-tracing.ts';
 import { upstreamError, type UpstreamFailure } from './upstream-errors.ts';
 
 export interface RestClientOptions {
@@ -13,6 +19,10 @@ export interface RestClientOptions {
   readonly timeoutMs: number;
   /** Keep-alive sockets kept open to the upstream (default 32). */
   readonly connections?: number;
+  /** Circuit breaker of this upstream (config.ts documents the defaults). */
+  readonly breaker?: Readonly<RestBreakerConfig>;
+  /** Retries of GETs (config.ts documents the defaults). */
+  readonly retry?: Readonly<RestRetryConfig>;
   readonly logger: Logger;
 }
 
@@ -35,24 +45,34 @@ export interface RestCall {
 }
 
 const IDEMPOTENT = new Set(['GET']);
-const SOCKET_RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+/** Statuses that say "try again" (a proxy or an overloaded upstream); a 500 is a bug that a retry repeats. */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 /**
  * The one REST client every subgraph uses: a keep-alive pool per upstream, a
  * deadline per call, status → error-code mapping in one function
- * (upstream-errors.ts), and a record of every call for per-request counting.
+ * (upstream-errors.ts), a circuit breaker per upstream (breaker.ts), retries of
+ * reads (retry.ts), and a record of every network attempt for per-request
+ * counting (a call refused by the open breaker is not recorded: it sent nothing).
  *
- * Retries: a GET is retried once, and only when the pooled socket was reset
- * before any response (the keep-alive race where the server closed an idle
- * socket as we reused it). Nothing else is retried here, and POST/PATCH/DELETE
+ * Retries: only GET, only after a timeout, a refused or reset connection
+ * (including the keep-alive race where the server closed an idle socket as we
+ * reused it) or a 502/503/504; never after another 4xx/5xx, never while the
+ * breaker is open, and only while the retry budget allows. POST/PATCH/DELETE
  * never are: the cart service is not idempotent and a retried "add item" would
  * add it twice.
+ *
+ * Hazard: a retried timeout can take up to maxAttempts × timeoutMs plus backoff;
+ * keep that below the gateway's subgraphTimeoutMs.
  */
 export class RestClient {
   readonly service: string;
   readonly #pool: Pool;
   readonly #timeoutMs: number;
   readonly #logger: Logger;
+  readonly #breaker: UpstreamBreaker;
+  readonly #retry: Readonly<RestRetryConfig>;
+  readonly #budget: RetryBudget;
 
   constructor(options: RestClientOptions) {
     this.service = options.service;
@@ -63,17 +83,38 @@ export class RestClient {
       keepAliveTimeout: 30_000,
       pipelining: 1,
     });
+    const breaker = options.breaker ?? DEFAULT_REST_BREAKER;
+    this.#breaker = new UpstreamBreaker(options.service, breaker, (error) => isOutage(classify(error, this.#timeoutMs)), options.logger);
+    this.#retry = options.retry ?? DEFAULT_REST_RETRY;
+    this.#budget = new RetryBudget({ ...this.#retry, windowMs: breaker.windowMs });
+  }
+
+  /** The breaker's state, for health checks and tests. */
+  breakerState(): BreakerState {
+    return this.#breaker.state;
   }
 
   async call<T>(call: RestCall, context: RestCallContext): Promise<T> {
     const path = call.query ? `${call.path}?${new URLSearchParams(definedEntries(call.query))}` : call.path;
-    const attempts = IDEMPOTENT.has(call.method) ? 2 : 1;
+    const attempts = IDEMPOTENT.has(call.method) ? this.#retry.maxAttempts : 1;
+    this.#budget.deposit();
     for (let attempt = 1; ; attempt++) {
-      context.recorder.record(this.service, call.method, call.route);
       try {
-        return await this.#send<T>(call, path, context);
+        return await this.#breaker.run(() => {
+          context.recorder.record(this.service, call.method, call.route);
+          return traceRestCall(this.service, call, () => this.#send<T>(call, path, context));
+        });
       } catch (error) {
-        if (attempt < attempts && isSocketReset(error)) continue;
+        if (error instanceof CircuitOpenError) {
+          this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId }, 'circuit open: call failed fast');
+          throw error.toGraphQLError();
+        }
+        if (attempt < attempts && isRetryable(classify(error, this.#timeoutMs)) && this.#breaker.state === 'closed' && this.#budget.tryWithdraw()) {
+          const delayMs = backoffDelayMs(attempt, this.#retry);
+          this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt, delayMs, error: String(error) }, 'retrying upstream call');
+          await sleep(delayMs);
+          continue;
+        }
         throw this.#toGraphQLError(error, call, path, context);
       }
     }
@@ -81,6 +122,7 @@ export class RestClient {
 
   async #send<T>(call: RestCall, path: string, context: RestCallContext): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', [REQUEST_ID_HEADER]: context.requestId };
+    injectTraceContext(headers);
     let body: string | undefined;
     if (call.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -93,6 +135,7 @@ export class RestClient {
       body,
       signal: AbortSignal.timeout(this.#timeoutMs),
     });
+    recordRestStatus(response.statusCode);
     const text = await response.body.text();
     if (response.statusCode >= 400) throw new UpstreamStatusError(response.statusCode, text);
     try {
@@ -116,6 +159,7 @@ export class RestClient {
   }
 
   async close(): Promise<void> {
+    this.#breaker.shutdown();
     await this.#pool.close();
   }
 }
@@ -144,9 +188,13 @@ function classify(error: unknown, timeoutMs: number): UpstreamFailure {
   return { kind: 'unreachable' };
 }
 
-function isSocketReset(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && SOCKET_RESET_CODES.has(code);
+/** What the breaker counts as the upstream failing: no answer, a broken answer or a 5xx. A 404 or a 400 is an answer. */
+function isOutage(failure: UpstreamFailure): boolean {
+  return failure.kind !== 'status' || failure.status >= 500;
+}
+
+function isRetryable(failure: UpstreamFailure): boolean {
+  return failure.kind === 'timeout' || failure.kind === 'unreachable' || (failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status));
 }
 
 function definedEntries(query: Record<string, string | undefined>): [string, string][] {

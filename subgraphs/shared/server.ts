@@ -10,6 +10,7 @@ import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
 import { IDENTITY_HEADER, IdentityAssertionError, identityKey, verifyIdentityAssertion } from '../../common/identity.ts';
 import { createLogger, type Logger } from '../../common/logger.ts';
+import { flushTracing, startTracing } from '../../common/tracing.ts';
 import { CallRecorder } from './call-recorder.ts';
 import type { SubgraphConfig, SubgraphName } from './config.ts';
 import type { RestFetch, SubgraphContext } from './context.ts';
@@ -41,6 +42,7 @@ export const GRAPHQL_PATH = '/graphql';
 
 export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config: Readonly<SubgraphConfig>, logger?: Logger): Promise<RunningSubgraph> {
   const log = logger ?? createLogger(`subgraph-${definition.name}`, config.logLevel);
+  startTracing({ serviceName: `subgraph-${definition.name}`, otlpEndpoint: config.otlpEndpoint });
   const typeDefs = parse(readFileSync(definition.schemaUrl, 'utf8'));
   const resolvers = definition.fallbacks ? withFallbacks(definition.resolvers, definition.fallbacks) : definition.resolvers;
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
@@ -49,11 +51,13 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
     baseUrl: config.restUrl,
     timeoutMs: config.restTimeoutMs,
     connections: config.restConnections,
+    breaker: config.restBreaker,
+    retry: config.restRetry,
     logger: log,
   });
   const key = identityKey(config.identitySecret);
 
-  const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH });
+  const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH, component: `subgraph-${definition.name}` });
   const apollo = new ApolloServer<SubgraphContext<L>>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -101,6 +105,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         // Apollo's drain plugin closes fastify, waiting for in-flight requests.
         await apollo.stop();
         await rest.close();
+        await flushTracing();
       })();
       return stopping;
     },

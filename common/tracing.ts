@@ -1,0 +1,123 @@
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+/**
+ * OpenTelemetry for the whole request path (gateway → subgraph → REST): one
+ * tracer provider per process, an AsyncLocalStorage context manager (spans nest
+ * across awaits) and the W3C trace-context propagator (`traceparent`).
+ *
+ * Apollo Gateway creates its own spans through @opentelemetry/api once a
+ * provider is registered (gateway.request, gateway.validate, gateway.plan,
+ * gateway.execute, gateway.fetch, gateway.postprocessing); we add the HTTP
+ * server spans (common/http-tracing.ts), `traceparent` on gateway → subgraph
+ * fetches (gateway/data-source.ts) and a client span per REST call
+ * (subgraphs/shared/rest-tracing.ts).
+ *
+ * Without `otlpEndpoint` nothing is recorded (AlwaysOff sampler: spans are
+ * no-ops) but every hop still sends a `traceparent`, so logs and upstreams see
+ * one trace id per request. With it, spans go to the OTLP/HTTP collector in
+ * batches, and a caller's sampling decision is honoured (parent-based).
+ *
+ * Hazard: spans must not carry tokens, variable values or personal data. Only
+ * route templates ("/users/:id"), methods, status codes, service names and
+ * GraphQL operation names go in attributes; Apollo's `includeDocument` stays off.
+ */
+export interface TracingOptions {
+  /** Resource `service.name`, e.g. "gateway-web" or "subgraph-catalog". */
+  readonly serviceName: string;
+  /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces. Undefined: spans are not recorded. */
+  readonly otlpEndpoint?: string | undefined;
+}
+
+type Installed =
+  | { readonly kind: 'otlp' | 'off'; readonly provider: BasicTracerProvider; readonly serviceName: string }
+  | { readonly kind: 'memory'; readonly provider: BasicTracerProvider; readonly exporter: InMemorySpanExporter };
+
+// Process-wide by nature: @opentelemetry/api keeps one global provider,
+// context manager and propagator per process, and refuses a second registration.
+let installed: Installed | undefined;
+
+function install(serviceName: string, processors: SpanProcessor[], recording: boolean): BasicTracerProvider {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    sampler: recording ? new ParentBasedSampler({ root: new AlwaysOnSampler() }) : new AlwaysOffSampler(),
+    spanProcessors: processors,
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  return provider;
+}
+
+/**
+ * Sets tracing up for this process; the first call wins (in production each
+ * process runs one gateway or one subgraph; in tests several share a process
+ * and the test's in-memory exporter, installed first, wins).
+ */
+export function startTracing(options: TracingOptions): void {
+  if (installed) return;
+  const processors = options.otlpEndpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint }))] : [];
+  const provider = install(options.serviceName, processors, processors.length > 0);
+  installed = { kind: options.otlpEndpoint ? 'otlp' : 'off', provider, serviceName: options.serviceName };
+}
+
+/**
+ * For tests: records every span in memory, exported as each span ends. Call it
+ * before starting any server (a process gets one provider). Idempotent.
+ */
+export function installInMemoryTracing(): InMemorySpanExporter {
+  if (installed?.kind === 'memory') return installed.exporter;
+  if (installed) throw new Error(`tracing is already set up for ${installed.serviceName} (${installed.kind}); install the in-memory exporter before starting servers`);
+  const exporter = new InMemorySpanExporter();
+  const provider = install('storefront-bff-test', [new SimpleSpanProcessor(exporter)], true);
+  installed = { kind: 'memory', provider, exporter };
+  return exporter;
+}
+
+/** Sends spans still buffered (OTLP batches) before the process stops; never throws. */
+export async function flushTracing(): Promise<void> {
+  await installed?.provider.forceFlush().catch(() => {});
+}
+
+/** The tracer of one component; its name is the span's instrumentation scope ("gateway-web", "subgraph-cart"). */
+export function tracerFor(component: string): Tracer {
+  return trace.getTracer(component);
+}
+
+const recordSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };
+const headersSetter: TextMapSetter<{ set(key: string, value: string): unknown }> = { set: (carrier, key, value) => void carrier.set(key, value) };
+
+/** Writes `traceparent` (and `tracestate`) of the active span into outgoing headers. */
+export function injectTraceContext(headers: Record<string, string> | { set(key: string, value: string): unknown }): void {
+  if (typeof (headers as { set?: unknown }).set === 'function') propagation.inject(context.active(), headers as { set(key: string, value: string): unknown }, headersSetter);
+  else propagation.inject(context.active(), headers as Record<string, string>, recordSetter);
+}
+
+type IncomingHeaders = Record<string, string | string[] | undefined>;
+const incomingGetter: TextMapGetter<IncomingHeaders> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key.toLowerCase()],
+};
+
+/**
+ * The caller's trace context from incoming headers, on top of the ROOT
+ * context, never the active one: in a test process the server's socket may
+ * have been accepted inside some other request's context.
+ */
+export function extractTraceContext(headers: IncomingHeaders): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, incomingGetter);
+}

@@ -1,0 +1,91 @@
+import CircuitBreaker from 'opossum';
+import type { GraphQLError } from 'graphql';
+import { ErrorCode, storefrontError } from '../../common/errors.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { RestBreakerConfig } from './config.ts';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * One circuit breaker per REST upstream, on opossum (a well-kept library with the
+ * closed → open → half-open → closed cycle we need): it measures the failure
+ * rate over a rolling window, fails fast while open, and after the cooldown lets
+ * exactly one probe through (further calls keep failing fast until the probe
+ * settles); the probe's success closes it, its failure re-opens it.
+ *
+ * `isFailure` decides what an outage is: errors it rejects (a 404, a 400) count
+ * as successes, so a missing product never opens the breaker and a 404 probe
+ * closes it (the upstream answered).
+ *
+ * Hazard: opossum does not clear its window on close, so failures from before
+ * the outage still count for up to `windowMs` after a successful probe; a new
+ * failure in that time can re-open it at once. The calls rejected while open
+ * also count in the window (as calls, not failures), which dilutes that effect.
+ */
+export class UpstreamBreaker {
+  readonly #breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  readonly #service: string;
+  readonly #cooldownMs: number;
+
+  constructor(service: string, config: Readonly<RestBreakerConfig>, isFailure: (error: unknown) => boolean, logger: Logger) {
+    this.#service = service;
+    this.#cooldownMs = config.cooldownMs;
+    this.#breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
+      enabled: config.enabled,
+      // The REST client enforces its own deadline (and aborts the socket); an
+      // opossum timeout would only give up on a call that keeps running.
+      timeout: false,
+      errorThresholdPercentage: config.failureThresholdPercent,
+      volumeThreshold: config.volumeThreshold,
+      rollingCountTimeout: config.windowMs,
+      rollingCountBuckets: 10,
+      resetTimeout: config.cooldownMs,
+      rollingPercentilesEnabled: false,
+      errorFilter: (error: unknown) => !isFailure(error),
+    });
+    const { windowMs, cooldownMs } = config;
+    this.#breaker.on('open', () => {
+      const { fires, failures } = this.#breaker.stats;
+      logger.warn({ upstream: service, state: 'open', failures, calls: fires, windowMs, cooldownMs }, 'circuit breaker opened: calls fail fast');
+    });
+    this.#breaker.on('halfOpen', () => logger.info({ upstream: service, state: 'half-open' }, 'circuit breaker half-open: one probe call may go through'));
+    this.#breaker.on('close', () => logger.info({ upstream: service, state: 'closed' }, 'circuit breaker closed: upstream recovered'));
+  }
+
+  /** Runs one network attempt through the breaker; rejects with CircuitOpenError, without calling `attempt`, while open. */
+  async run<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.#breaker.fire(attempt)) as T;
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code === 'EOPENBREAKER') throw new CircuitOpenError(this.#service, this.#cooldownMs);
+      throw error;
+    }
+  }
+
+  get state(): BreakerState {
+    if (this.#breaker.opened) return 'open';
+    if (this.#breaker.halfOpen) return 'half-open';
+    return 'closed';
+  }
+
+  /** Stops the window's timers. */
+  shutdown(): void {
+    this.#breaker.shutdown();
+  }
+}
+
+/** A call refused by an open breaker: it never reached the network. */
+export class CircuitOpenError extends Error {
+  constructor(
+    readonly service: string,
+    readonly cooldownMs: number,
+  ) {
+    super(`circuit breaker for ${service} is open`);
+  }
+
+  toGraphQLError(): GraphQLError {
+    return storefrontError(ErrorCode.UPSTREAM_CIRCUIT_OPEN, `${this.service} service is failing; calls to it are paused for up to ${this.cooldownMs} ms`, {
+      details: { service: this.service },
+    });
+  }
+}
