@@ -4,35 +4,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
-import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
-import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
+import type { RunningGateway } from '../../gateway/server.ts';
 import { manifestOperation, manifestText, type ManifestEntry } from '../support/manifests.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+import { useSharedGraph } from '../support/graph.ts';
+import { postGraphQL, tokenFor } from '../support/system.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const FEATURED = 'query Featured { featuredProducts { id name } }';
 
-let rest: Record<ServiceName, RestServiceHandle>;
-let subgraphs: Record<SubgraphName, RunningSubgraph>;
-const gateways: RunningGateway[] = [];
-before(async () => {
-  rest = await startRestServices();
-  subgraphs = await startSubgraphs(rest);
-});
-after(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
-});
-
-async function gateway(overrides: Record<string, unknown>): Promise<RunningGateway> {
-  const g = await startGateway(gatewayConfigFor(subgraphs, overrides), silentLogger);
-  gateways.push(g);
-  return g;
-}
+const graph = useSharedGraph();
+const gateway = (overrides: Record<string, unknown>) => graph.gateway(overrides);
 
 function codeOf(body: { errors?: { extensions?: Record<string, unknown> }[] }): unknown {
   return body.errors?.[0]?.extensions?.['code'];

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
-import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
-import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
+import type { RunningGateway } from '../../gateway/server.ts';
 import { operation } from '../support/operations.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+import { useSharedGraph } from '../support/graph.ts';
+import { postGraphQL, tokenFor } from '../support/system.ts';
 
 const FRONT_PAGE = operation('web', 'FrontPage');
 /** Estimated cost of FrontPage under the committed @cost/@listSize (docs/cost.md works it out). */
@@ -18,24 +16,8 @@ interface CostExtension {
   throttleStatus?: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
 }
 
-let rest: Record<ServiceName, RestServiceHandle>;
-let subgraphs: Record<SubgraphName, RunningSubgraph>;
-const gateways: RunningGateway[] = [];
-before(async () => {
-  rest = await startRestServices();
-  subgraphs = await startSubgraphs(rest);
-});
-after(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
-});
-
-async function gateway(overrides: Record<string, unknown>): Promise<RunningGateway> {
-  const g = await startGateway(gatewayConfigFor(subgraphs, overrides), silentLogger);
-  gateways.push(g);
-  return g;
-}
+const graph = useSharedGraph();
+const gateway = (overrides: Record<string, unknown>) => graph.gateway(overrides);
 
 const costOf = (body: { extensions?: Record<string, unknown> }) => body.extensions?.['cost'] as CostExtension | undefined;
 const metricsOf = async (g: RunningGateway) => (await fetch(g.url.replace('/graphql', '/metrics'))).text();
@@ -64,12 +46,12 @@ describe('cost in every response', () => {
 describe('maximum cost per operation', () => {
   it('refuses an operation estimated over maxCost with 400 COST_ESTIMATED_TOO_EXPENSIVE and the numbers, before it runs', async () => {
     const g = await gateway({ cost: { maxCost: 1000, budget: { maximumAvailable: 1000 } } });
-    rest.user.resetCalls();
+    graph.rest.user.resetCalls();
     const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
     assert.equal(response.status, 400);
     assert.equal('data' in response.body, false);
     assert.deepEqual(response.body.errors?.[0]?.extensions, { code: 'COST_ESTIMATED_TOO_EXPENSIVE', cost: { estimated: FRONT_PAGE_ESTIMATE, max: 1000 } });
-    assert.equal(rest.user.calls.length, 0, 'nothing was executed');
+    assert.equal(graph.rest.user.calls.length, 0, 'nothing was executed');
   });
 
   it('in measure mode, lets it run and counts it', async () => {

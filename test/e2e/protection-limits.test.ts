@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
-import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
-import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
+import { describe, it } from 'node:test';
 import { operation } from '../support/operations.ts';
-import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs } from '../support/system.ts';
+import { useSharedGraph } from '../support/graph.ts';
+import { postGraphQL } from '../support/system.ts';
 
-let rest: Record<ServiceName, RestServiceHandle>;
-let subgraphs: Record<SubgraphName, RunningSubgraph>;
-const gateways: RunningGateway[] = [];
-before(async () => {
-  rest = await startRestServices();
-  subgraphs = await startSubgraphs(rest);
-});
-after(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
-});
-
-async function gateway(overrides: Record<string, unknown>): Promise<RunningGateway> {
-  const g = await startGateway(gatewayConfigFor(subgraphs, overrides), silentLogger);
-  gateways.push(g);
-  return g;
-}
+const graph = useSharedGraph();
+const gateway = (overrides: Record<string, unknown>) => graph.gateway(overrides);
 
 /** Each limit, a document that measures just over a small maximum, and what it measures. */
 const CASES = [
