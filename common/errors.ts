@@ -71,6 +71,10 @@ export const ErrorCode = {
   PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** A request sent both a persisted-query id and a different query body. HTTP 400. (Apollo Router name.) */
   CANNOT_SEND_PQ_ID_AND_BODY: 'CANNOT_SEND_PQ_ID_AND_BODY',
+  /** A subgraph did not answer within its timeout (`subgraphTimeoutsMs`, else `subgraphTimeoutMs`). HTTP 200 (field error, partial data). */
+  SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
+  /** The request's overall deadline (`requestTimeoutMs`) passed: unfinished subgraph fetches were abandoned. HTTP 200 (field error, partial data). (Apollo Router name.) */
+  GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
   /** Anything unexpected. The message is generic; details go to the logs only. HTTP 500. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -49,6 +49,10 @@ export const gatewayConfigSchema = z
     subgraphTimeoutMs: z.number().int().min(1).max(300_000).default(10_000),
     /** How often each subgraph is probed for readiness (`{ __typename }`), in ms; 0 = off. Default 5000. */
     healthCheckIntervalMs: z.number().int().min(0).max(3_600_000).default(5000),
+    /** Per-subgraph fetch deadlines overriding subgraphTimeoutMs, e.g. { "pricing": 800 }. Default {}. */
+    subgraphTimeoutsMs: z.record(z.string(), z.number().int().min(1).max(300_000)).default({}),
+    /** Overall deadline of one client request; fetches still running then are abandoned (GATEWAY_TIMEOUT). Default 15000. */
+    requestTimeoutMs: z.number().int().min(1).max(600_000).default(15_000),
     /** Keep-alive connections per subgraph origin. Default 64. */
     subgraphConnections: z.number().int().min(1).max(4096).default(64),
     /** Client token verification. */
@@ -93,6 +97,7 @@ const ENV: Record<string, string> = {
   GATEWAY_WATCH_SUPERGRAPH: 'watchSupergraph',
   GATEWAY_SUBGRAPH_TIMEOUT_MS: 'subgraphTimeoutMs',
   GATEWAY_SUBGRAPH_CONNECTIONS: 'subgraphConnections',
+  GATEWAY_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   GATEWAY_JWT_SECRET: 'auth.jwtSecret',
   GATEWAY_JWKS_URL: 'auth.jwksUrl',
   GATEWAY_JWT_ISSUER: 'auth.issuer',

@@ -10,6 +10,8 @@ export interface GatewayContext {
   readonly identityAssertion: Promise<string>;
   /** REST calls made by all subgraph fetches of this request, summed from their extensions. */
   readonly restCalls: RestCallCounts;
+  /** Aborts when the request's overall deadline passes; every subgraph fetch honours it. */
+  readonly deadline?: AbortSignal;
   /** What admission decided for this operation (cost to settle after execution). */
   readonly admission?: Extract<Admission, { kind: 'admit' }>;
   /** Fallback values subgraphs served in place of failed optional data, summed from their extensions. */

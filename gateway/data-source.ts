@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
@@ -14,6 +15,13 @@ import type { GatewayContext } from './context.ts';
  * gateway's default fetcher (make-fetch-happen) opens unbounded sockets; a
  * bounded pool per origin keeps connection churn and file descriptors in check.
  */
+/**
+ * The abort signal of the subgraph fetch in progress. RemoteGraphQLDataSource
+ * builds the fetch options itself and has no place for a signal, so the data
+ * source runs each fetch inside this store and the fetcher reads it.
+ */
+const fetchSignal = new AsyncLocalStorage<AbortSignal>();
+
 export function createSubgraphFetcher(options: { connections: number; timeoutMs: number }): { fetcher: Fetcher; close: () => Promise<void> } {
   const agent = new Agent({
     connections: options.connections,
@@ -23,7 +31,7 @@ export function createSubgraphFetcher(options: { connections: number; timeoutMs:
   });
   // undici's fetch implements the WHATWG fetch the Fetcher type describes; the
   // two type declarations differ only in their Headers/Response classes.
-  const fetcher = ((url: string, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent })) as unknown as Fetcher;
+  const fetcher = ((url: string, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent, signal: fetchSignal.getStore() ?? null })) as unknown as Fetcher;
   return { fetcher, close: () => agent.close() };
 }
 
@@ -39,19 +47,32 @@ export function createSubgraphFetcher(options: { connections: number; timeoutMs:
 export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly subgraphName: string;
   readonly logger: Logger;
+  readonly timeoutMs: number;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number }) {
     super({ url: options.url, fetcher: options.fetcher });
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
+    this.timeoutMs = options.timeoutMs;
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const deadline = (options.context as Partial<GatewayContext>).deadline;
+    const own = AbortSignal.timeout(this.timeoutMs);
+    const signal = deadline ? AbortSignal.any([deadline, own]) : own;
     try {
-      return await super.process(options);
+      return await fetchSignal.run(signal, () => super.process(options));
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.SUBGRAPH_UNAVAILABLE) throw error;
-      this.logger.warn({ subgraph: this.subgraphName, reason: (error as Error).message, requestId: (options.context as Partial<GatewayContext>).requestId }, 'subgraph fetch failed');
+      const requestId = (options.context as Partial<GatewayContext>).requestId;
+      this.logger.warn({ subgraph: this.subgraphName, reason: (error as Error).message, requestId }, 'subgraph fetch failed');
+      // Say what timed out: this subgraph, or the whole request's deadline.
+      if (deadline?.aborted) {
+        throw storefrontError(ErrorCode.GATEWAY_TIMEOUT, `The request's deadline passed before the ${this.subgraphName} subgraph answered`, { details: { serviceName: this.subgraphName } });
+      }
+      if (own.aborted) {
+        throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${this.timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs: this.timeoutMs } });
+      }
       throw this.unavailable('is unavailable');
     }
   }

@@ -46,9 +46,9 @@ export interface RunningGateway {
 function checkOverrides(config: Readonly<GatewayConfig>) {
   return (supergraphSdl: string) => {
     const names = new Set(subgraphNamesOf(supergraphSdl));
-    const unknown = Object.keys(config.subgraphUrls).filter((name) => !names.has(name));
-    if (unknown.length > 0) {
-      throw new Error(`subgraphUrls names unknown subgraph(s) ${unknown.join(', ')}; the supergraph has ${[...names].join(', ')}`);
+    for (const [key, map] of [['subgraphUrls', config.subgraphUrls], ['subgraphTimeoutsMs', config.subgraphTimeoutsMs]] as const) {
+      const unknown = Object.keys(map).filter((name) => !names.has(name));
+      if (unknown.length > 0) throw new Error(`${key} names unknown subgraph(s) ${unknown.join(', ')}; the supergraph has ${[...names].join(', ')}`);
     }
   };
 }
@@ -59,14 +59,19 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint });
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
-  const subgraphFetcher = createSubgraphFetcher({ connections: config.subgraphConnections, timeoutMs: config.subgraphTimeoutMs });
+  // Each fetch carries its own deadline (data-source.ts); the pool's socket
+  // timeouts are only a backstop, so they must not cut a longer per-subgraph one.
+  const subgraphFetcher = createSubgraphFetcher({
+    connections: config.subgraphConnections,
+    timeoutMs: Math.max(config.subgraphTimeoutMs, config.requestTimeoutMs, ...Object.values(config.subgraphTimeoutsMs)),
+  });
   const metrics = createMetrics(config.profile);
   const protections = await startProtections(config, metrics, log);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
     buildService: ({ name, url }) =>
-      new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log }),
+      new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs }),
     logger: log,
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no
@@ -140,7 +145,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     await protections.close();
     throw error;
   }
-  handle = graphqlHandler({ apollo, authenticate, assertionKey, protections, batching: config.batching, profile: config.profile });
+  handle = graphqlHandler({ apollo, authenticate, assertionKey, protections, batching: config.batching, profile: config.profile, requestTimeoutMs: config.requestTimeoutMs });
   phase = { phase: 'ready', since: new Date() };
   const url = `http://${config.host}:${port}${GRAPHQL_PATH}`;
   log.info({ url, profile: config.profile, supergraph: config.supergraphPath }, 'gateway ready');

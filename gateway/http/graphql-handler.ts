@@ -19,6 +19,7 @@ export interface GraphQLHandlerDeps {
   readonly protections: Protections;
   readonly batching: BatchingConfig;
   readonly profile: string;
+  readonly requestTimeoutMs: number;
 }
 
 interface Answer {
@@ -105,7 +106,7 @@ async function execute(
   }
   const response: HTTPGraphQLResponse = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: forwarded.method, headers, search: forwarded.search, body: forwarded.body },
-    context: async () => ({ identity: caller.identity, requestId: caller.requestId, identityAssertion, restCalls: {}, ...(admission ? { admission } : {}) }),
+    context: async () => ({ identity: caller.identity, requestId: caller.requestId, identityAssertion, restCalls: {}, deadline: AbortSignal.timeout(deps.requestTimeoutMs), ...(admission ? { admission } : {}) }),
   });
   let body = '';
   if (response.body.kind === 'complete') body = response.body.string;

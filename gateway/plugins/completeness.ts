@@ -9,6 +9,8 @@ export const COMPLETED_HEADER = 'x-storefront-completed';
 function isServiceFailure(code: unknown): boolean {
   return (
     code === ErrorCode.SUBGRAPH_UNAVAILABLE ||
+    code === ErrorCode.SUBGRAPH_TIMEOUT ||
+    code === ErrorCode.GATEWAY_TIMEOUT ||
     code === ErrorCode.INTERNAL_SERVER_ERROR ||
     (typeof code === 'string' && code.startsWith('UPSTREAM_'))
   );
