@@ -71,6 +71,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** A request sent both a persisted-query id and a different query body. HTTP 400. (Apollo Router name.) */
   CANNOT_SEND_PQ_ID_AND_BODY: 'CANNOT_SEND_PQ_ID_AND_BODY',
+  /** The gateway's circuit breaker for a subgraph is open after repeated failures: fetches fail fast. HTTP 200 (field error, partial data). */
+  SUBGRAPH_CIRCUIT_OPEN: 'SUBGRAPH_CIRCUIT_OPEN',
   /** A subgraph did not answer within its timeout (`subgraphTimeoutsMs`, else `subgraphTimeoutMs`). HTTP 200 (field error, partial data). */
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The request's overall deadline (`requestTimeoutMs`) passed: unfinished subgraph fetches were abandoned. HTTP 200 (field error, partial data). (Apollo Router name.) */

@@ -15,6 +15,7 @@ import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
 import { batchingConfigSchema, costConfigSchema } from './admission/config.ts';
 import { limitPolicySchema } from './analysis/limits-config.ts';
 import { persistedQueriesConfigSchema } from './persisted-queries/config.ts';
+import { restBreakerConfigSchema } from '../subgraphs/shared/config.ts';
 
 const authSchema = z
   .object({
@@ -53,6 +54,11 @@ export const gatewayConfigSchema = z
     subgraphTimeoutsMs: z.record(z.string(), z.number().int().min(1).max(300_000)).default({}),
     /** Overall deadline of one client request; fetches still running then are abandoned (GATEWAY_TIMEOUT). Default 15000. */
     requestTimeoutMs: z.number().int().min(1).max(600_000).default(15_000),
+    /**
+     * Circuit breaker per subgraph: the same settings as the subgraphs' REST
+     * breakers (failureThresholdPercent 50, volumeThreshold 10, windowMs 10000, cooldownMs 5000).
+     */
+    subgraphBreaker: restBreakerConfigSchema.prefault({}),
     /** Keep-alive connections per subgraph origin. Default 64. */
     subgraphConnections: z.number().int().min(1).max(4096).default(64),
     /** Client token verification. */

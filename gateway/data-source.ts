@@ -3,6 +3,11 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../common/errors.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../subgraphs/shared/breaker.ts';
+import type { RestBreakerConfig } from '../subgraphs/shared/config.ts';
+import type { GatewayMetrics } from './metrics.ts';
+
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../common/logger.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
@@ -48,15 +53,39 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly subgraphName: string;
   readonly logger: Logger;
   readonly timeoutMs: number;
+  readonly breaker: UpstreamBreaker;
+  readonly #metrics: GatewayMetrics;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics }) {
     super({ url: options.url, fetcher: options.fetcher });
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs;
+    this.#metrics = options.metrics;
+    // Every failure that reaches process() is a transport failure (no answer,
+    // a timeout, a non-GraphQL answer): GraphQL errors inside a 200 never throw.
+    this.breaker = new UpstreamBreaker(options.subgraphName, options.breaker, () => true, options.logger);
+    this.#metrics.subgraphBreakerState.set({ subgraph: options.subgraphName }, 0);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const stop = this.#metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
+    try {
+      const response = await this.breaker.run(() => this.#fetch(options));
+      stop({ outcome: 'ok' });
+      return response;
+    } catch (error) {
+      const graphqlError = error instanceof CircuitOpenError
+        ? storefrontError(ErrorCode.SUBGRAPH_CIRCUIT_OPEN, `The ${this.subgraphName} subgraph is failing; fetches to it are paused for up to ${error.cooldownMs} ms`, { details: { serviceName: this.subgraphName } })
+        : (error as GraphQLError);
+      stop({ outcome: String(graphqlError.extensions?.['code'] ?? 'UNKNOWN') });
+      throw graphqlError;
+    } finally {
+      this.#metrics.subgraphBreakerState.set({ subgraph: this.subgraphName }, BREAKER_STATE_VALUE[this.breaker.state]);
+    }
+  }
+
+  async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const deadline = (options.context as Partial<GatewayContext>).deadline;
     const own = AbortSignal.timeout(this.timeoutMs);
     const signal = deadline ? AbortSignal.any([deadline, own]) : own;

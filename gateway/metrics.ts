@@ -31,6 +31,19 @@ export function createMetrics(profile: string) {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    subgraphFetchDuration: new Histogram({
+      name: 'storefront_gateway_subgraph_fetch_duration_seconds',
+      help: 'Time of one subgraph fetch, by subgraph and outcome (ok or the error code).',
+      labelNames: ['subgraph', 'outcome'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    subgraphBreakerState: new Gauge({
+      name: 'storefront_gateway_subgraph_breaker_state',
+      help: 'Circuit breaker per subgraph: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+    }),
     limitViolations: new Counter({
       name: 'storefront_gateway_limit_violations_total',
       help: 'Operations over an operation limit, by limit and mode (measure: allowed and counted; enforce: refused).',

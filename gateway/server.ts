@@ -68,10 +68,14 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const metrics = createMetrics(config.profile);
   const protections = await startProtections(config, metrics, log);
 
+  const dataSources: StorefrontDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
-    buildService: ({ name, url }) =>
-      new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs }),
+    buildService: ({ name, url }) => {
+      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics });
+      dataSources.push(source);
+      return source;
+    },
     logger: log,
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no

@@ -10,6 +10,7 @@ function isServiceFailure(code: unknown): boolean {
   return (
     code === ErrorCode.SUBGRAPH_UNAVAILABLE ||
     code === ErrorCode.SUBGRAPH_TIMEOUT ||
+    code === ErrorCode.SUBGRAPH_CIRCUIT_OPEN ||
     code === ErrorCode.GATEWAY_TIMEOUT ||
     code === ErrorCode.INTERNAL_SERVER_ERROR ||
     (typeof code === 'string' && code.startsWith('UPSTREAM_'))

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { useSharedGraph } from '../support/graph.ts';
+import { postGraphQL } from '../support/system.ts';
+
+const graph = useSharedGraph();
+let broken: Server | undefined;
+after(() => new Promise<void>((resolve) => (broken ? broken.close(() => resolve()) : resolve())));
+
+/** A "pricing subgraph" that answers 503 to everything, and counts what reaches it. */
+async function failingSubgraph(): Promise<{ url: string; received: () => number }> {
+  let received = 0;
+  broken = createServer((_req, res) => {
+    received++;
+    res.writeHead(503).end('overloaded');
+  });
+  await new Promise<void>((resolve) => broken!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(broken.address() as AddressInfo).port}/graphql`, received: () => received };
+}
+
+describe('circuit breaker per subgraph', () => {
+  it('opens after repeated failures: fetches fail fast with SUBGRAPH_CIRCUIT_OPEN, the subgraph gets no more calls, the page keeps its other fields', async () => {
+    const pricing = await failingSubgraph();
+    const subgraphUrls = { ...Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), pricing: pricing.url };
+    const g = await graph.gateway({ subgraphUrls, healthCheckIntervalMs: 0, subgraphBreaker: { volumeThreshold: 3, failureThresholdPercent: 50, cooldownMs: 60_000 } });
+    const query = '{ featuredProducts { name price { onSale } } }';
+    for (let i = 0; i < 3; i++) {
+      const r = await postGraphQL(g.url, { query });
+      assert.equal(r.body.errors?.[0]?.extensions?.['code'], 'SUBGRAPH_UNAVAILABLE');
+    }
+    const reached = pricing.received();
+    const r = await postGraphQL(g.url, { query });
+    assert.equal(r.body.errors?.[0]?.extensions?.['code'], 'SUBGRAPH_CIRCUIT_OPEN');
+    assert.equal(r.body.errors?.[0]?.extensions?.['serviceName'], 'pricing');
+    assert.equal(pricing.received(), reached, 'an open breaker does not touch the network');
+    assert.ok((r.body.data?.['featuredProducts'] as { name: string }[]).every((p) => p.name.length > 0));
+    assert.equal(r.headers.get('x-storefront-completed'), 'false');
+
+    const metrics = await (await fetch(g.url.replace('/graphql', '/metrics'))).text();
+    assert.equal(metricValue(metrics, 'storefront_gateway_subgraph_breaker_state', { subgraph: 'pricing' }), 2);
+    assert.equal(metricValue(metrics, 'storefront_gateway_subgraph_breaker_state', { subgraph: 'catalog' }), 0);
+    assert.equal(metricValue(metrics, 'storefront_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'pricing', outcome: 'SUBGRAPH_CIRCUIT_OPEN' }), 1);
+    assert.equal(metricValue(metrics, 'storefront_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'catalog', outcome: 'ok' }), 4);
+  });
+});
+
+/** The value of the sample with this name and (at least) these labels, whatever their order. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const pairs = new Map([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => pairs.get(k) === v)) return Number(match[3]);
+  }
+  return undefined;
+}
