@@ -101,10 +101,11 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [
       fastifyApolloDrainPlugin(app),
-      requestLogPlugin(log, config.profile),
       costReportPlugin(protections, log),
       completenessPlugin(),
       requestMetricsPlugin(metrics),
+      // Last: it logs what the plugins above decided (cost, completeness).
+      requestLogPlugin(log, config.profile),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
