@@ -34,6 +34,7 @@ export function batchLoader<V>(rest: RestFetch, endpoint: BatchEndpoint<V>): Dat
         route: endpoint.path,
         query: { ...endpoint.query, [endpoint.idsParam]: keys.join(',') },
         resource: `${endpoint.resource} batch`,
+        batchSize: keys.length,
       });
       const aligned = alignToKeys(keys, items, endpoint.keyOf, (key) => upstreamError(endpoint.service, `${endpoint.resource} ${key}`, { kind: 'status', status: 404 }));
       const { whenMissing } = endpoint;

@@ -5,6 +5,7 @@ import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/identity.ts';
 import { CircuitOpenError, UpstreamBreaker, type BreakerState } from './breaker.ts';
 import type { CallRecorder } from './call-recorder.ts';
+import type { RestObserver } from './metrics.ts';
 import { DEFAULT_REST_BREAKER, DEFAULT_REST_RETRY, type RestBreakerConfig, type RestRetryConfig } from './config.ts';
 import { backoffDelayMs, RetryBudget } from './retry.ts';
 import { recordRestStatus, traceRestCall } from './rest-tracing.ts';
@@ -42,6 +43,8 @@ export interface RestCall {
   readonly body?: unknown;
   /** Human name of what is fetched, for NOT_FOUND messages ("Product prod-00001"). */
   readonly resource: string;
+  /** Keys in a DataLoader batch call, for the batch-size metric. */
+  readonly batchSize?: number;
 }
 
 const IDEMPOTENT = new Set(['GET']);
@@ -90,6 +93,9 @@ export class RestClient {
   }
 
   /** The breaker's state, for health checks and tests. */
+  /** Receives every network attempt (metrics); set once by the subgraph server. */
+  observer: RestObserver | undefined;
+
   breakerState(): BreakerState {
     return this.#breaker.state;
   }
@@ -100,9 +106,18 @@ export class RestClient {
     this.#budget.deposit();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#breaker.run(() => {
+        return await this.#breaker.run(async () => {
           context.recorder.record(this.service, call.method, call.route);
-          return traceRestCall(this.service, call, () => this.#send<T>(call, path, context));
+          const started = performance.now();
+          try {
+            const result = await traceRestCall(this.service, call, () => this.#send<T>(call, path, context));
+            this.observer?.attempt(call.route, call.method, 'ok', (performance.now() - started) / 1000, call.batchSize);
+            return result;
+          } catch (error) {
+            const failure = classify(error, this.#timeoutMs);
+            this.observer?.attempt(call.route, call.method, failure.kind === 'status' ? `http_${failure.status}` : failure.kind, (performance.now() - started) / 1000, call.batchSize);
+            throw error;
+          }
         });
       } catch (error) {
         if (error instanceof CircuitOpenError) {

@@ -15,6 +15,7 @@ import { CallRecorder } from './call-recorder.ts';
 import type { SubgraphConfig, SubgraphName } from './config.ts';
 import type { RestFetch, SubgraphContext } from './context.ts';
 import { RestClient } from './rest-client.ts';
+import { createSubgraphMetrics } from './metrics.ts';
 import { restCallsPlugin } from './rest-calls-plugin.ts';
 import { fallbacksPlugin } from './fallbacks-plugin.ts';
 import { withFallbacks, type FallbackDeclarations } from './fallbacks.ts';
@@ -55,6 +56,8 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
     retry: config.restRetry,
     logger: log,
   });
+  const metrics = createSubgraphMetrics(definition.name, definition.name, () => rest.breakerState());
+  rest.observer = metrics.observer;
   const key = identityKey(config.identitySecret);
 
   const app = createHttpServer({ logger: log, maxBodyBytes: config.maxBodyBytes, graphqlPath: GRAPHQL_PATH, component: `subgraph-${definition.name}` });
@@ -71,6 +74,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
   await apollo.start();
 
   app.get('/health', async () => ({ status: 'ok', subgraph: definition.name }));
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { manifestOperation } from '../support/manifests.ts';
+import { operation } from '../support/operations.ts';
+import { metricValue } from '../support/metrics.ts';
 import { startSystem, tokenFor, type System } from '../support/system.ts';
 
 let system: System;
@@ -34,5 +36,17 @@ describe('gateway metrics', () => {
     const text = await scrape();
     assert.match(text, /storefront_gateway_errors_total\{code="MAX_ALIASES_LIMIT",profile="web"\} 1/);
     assert.match(text, /storefront_gateway_requests_total\{operation="unlisted",outcome="refused",profile="web"\} 1/);
+  });
+});
+
+describe('subgraph metrics', () => {
+  it('count REST calls per upstream route and outcome, their latency, DataLoader batch sizes and the breaker state', async () => {
+    await system.graphql({ query: operation('web', 'FrontPage') } as never, { token: await tokenFor('user-0001') });
+    const text = await (await fetch(system.subgraphs.catalog.url.replace('/graphql', '/metrics'))).text();
+    assert.ok((metricValue(text, 'storefront_subgraph_rest_calls_total', { upstream: 'catalog', method: 'GET', route: '/products', outcome: 'ok' }) ?? 0) >= 1);
+    assert.ok((metricValue(text, 'storefront_subgraph_rest_call_duration_seconds_count', { upstream: 'catalog', route: '/products' }) ?? 0) >= 1);
+    // The cart of user-0001 holds 20 products: one batch of 20 keys.
+    assert.ok((metricValue(text, 'storefront_subgraph_dataloader_batch_size_bucket', { upstream: 'catalog', route: '/products', le: '20' }) ?? 0) >= 1);
+    assert.equal(metricValue(text, 'storefront_subgraph_rest_breaker_state', { upstream: 'catalog' }), 0);
   });
 });

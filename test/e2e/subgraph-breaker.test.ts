@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { useSharedGraph } from '../support/graph.ts';
+import { metricValue } from '../support/metrics.ts';
 import { postGraphQL } from '../support/system.ts';
 
 const graph = useSharedGraph();
@@ -46,13 +47,3 @@ describe('circuit breaker per subgraph', () => {
   });
 });
 
-/** The value of the sample with this name and (at least) these labels, whatever their order. */
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const pairs = new Map([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => pairs.get(k) === v)) return Number(match[3]);
-  }
-  return undefined;
-}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState } from './breaker.ts';
+
+/** What the REST client reports about each network attempt. */
+export interface RestObserver {
+  attempt(route: string, method: string, outcome: string, seconds: number, batchSize?: number): void;
+}
+
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/**
+ * One subgraph process's Prometheus metrics (its `/metrics`): REST calls,
+ * latency and outcome per upstream route, DataLoader batch sizes, and the
+ * upstream's breaker state. Labels are route patterns, never concrete paths.
+ */
+export function createSubgraphMetrics(subgraph: string, upstream: string, breakerState: () => BreakerState) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ subgraph });
+  collectDefaultMetrics({ register: registry, prefix: 'storefront_subgraph_' });
+  const calls = new Counter({
+    name: 'storefront_subgraph_rest_calls_total',
+    help: 'REST calls (each network attempt), by upstream, method, route pattern and outcome (ok, or the failure kind).',
+    labelNames: ['upstream', 'method', 'route', 'outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'storefront_subgraph_rest_call_duration_seconds',
+    help: 'Time of one REST call attempt, by upstream and route pattern.',
+    labelNames: ['upstream', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'storefront_subgraph_dataloader_batch_size',
+    help: 'Keys per DataLoader batch call, by upstream and route pattern.',
+    labelNames: ['upstream', 'route'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'storefront_subgraph_rest_breaker_state',
+    help: 'Circuit breaker of the REST upstream: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ upstream }, BREAKER_STATE_VALUE[breakerState()]);
+    },
+  });
+  const observer: RestObserver = {
+    attempt(route, method, outcome, seconds, keys) {
+      calls.inc({ upstream, method, route, outcome });
+      duration.observe({ upstream, route }, seconds);
+      if (keys !== undefined) batchSize.observe({ upstream, route }, keys);
+    },
+  };
+  return { registry, observer };
+}
