@@ -4,6 +4,7 @@ import { createLogger } from '../../common/logger.ts';
 import type { BucketPolicy } from '../../gateway/budget/leaky-bucket.ts';
 import { RedisBucketStore } from '../../gateway/budget/redis-store.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 
 const logger = createLogger('test', 'silent');
 const policy: BucketPolicy = { maximumAvailable: 1000, restoreRatePerSecond: 1 };
@@ -14,13 +15,6 @@ before(async () => {
 });
 after(() => redis.stop());
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('cost budgets in Redis', () => {
   it('two gateway replicas share one budget per client', async () => {

@@ -11,6 +11,7 @@ import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
 import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
 import { startSlowProxy } from '../support/slow-proxy.ts';
 import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+import { waitFor } from '../support/wait.ts';
 
 const SUPERGRAPH = new URL('../../schema/supergraph.graphql', import.meta.url).pathname;
 const ROVER = new URL('../../rover.yaml', import.meta.url).pathname;
@@ -26,14 +27,6 @@ after(async () => {
   await Promise.all(Object.values(rest).map((s) => s.close()));
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('condition not met in time');
-}
 
 function tempSupergraph(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql');

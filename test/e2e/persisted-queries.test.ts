@@ -9,6 +9,7 @@ import { manifestOperation, manifestText, type ManifestEntry } from '../support/
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { useSharedGraph } from '../support/graph.ts';
 import { postGraphQL, tokenFor } from '../support/system.ts';
+import { waitFor } from '../support/wait.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const FEATURED = 'query Featured { featuredProducts { id name } }';
@@ -209,10 +210,3 @@ describe('APQ in Redis', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { ConfigError } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
 import { parseSubgraphConfig, type RestBreakerConfig } from '../../subgraphs/shared/config.ts';
 import { RestClient, type RestCall } from '../../subgraphs/shared/rest-client.ts';
+import { closedAfterFile } from '../support/cleanup.ts';
 
 const logger = createLogger('test', 'silent');
 
@@ -26,15 +27,7 @@ async function upstream(status: () => number): Promise<{ url: string; server: Se
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, received: () => received };
 }
 
-const servers: Server[] = [];
-const clients: RestClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterFile<RestClient>();
 
 // Small windows keep the tests fast; the cooldown is long enough that a slow CI
 // machine cannot reach half-open between two assertions that expect "open".

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { createLogger } from '../../common/logger.ts';
 import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
 import { RestClient } from '../../subgraphs/shared/rest-client.ts';
 import { upstreamError } from '../../subgraphs/shared/upstream-errors.ts';
+import { closedAfterFile } from '../support/cleanup.ts';
 
 const logger = createLogger('test', 'silent');
 
@@ -21,15 +22,7 @@ async function upstream(handler: (req: IncomingMessage, res: ServerResponse) => 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, received };
 }
 
-const servers: Server[] = [];
-const clients: RestClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterFile<RestClient>();
 
 function client(url: string, timeoutMs = 2000): RestClient {
   const c = new RestClient({ service: 'catalog', baseUrl: url, timeoutMs, logger });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { createLogger } from '../../common/logger.ts';
 import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
 import type { RestBreakerConfig, RestRetryConfig } from '../../subgraphs/shared/config.ts';
 import { RestClient, type RestCall } from '../../subgraphs/shared/rest-client.ts';
 import { backoffDelayMs, RetryBudget } from '../../subgraphs/shared/retry.ts';
+import { closedAfterFile } from '../support/cleanup.ts';
 
 const logger = createLogger('test', 'silent');
 
@@ -28,15 +29,7 @@ function answer(res: ServerResponse, status: number): void {
   res.end(status < 400 ? '{"ok":true}' : '{"error":"x"}');
 }
 
-const servers: Server[] = [];
-const clients: RestClient[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterFile<RestClient>();
 
 const RETRY: RestRetryConfig = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, budgetPercent: 10, minRetriesPerSecond: 1 };
 // A breaker that cannot open in these tests, so only the retry policy is at work.
