@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, parseFlags } from '../common/config.ts';
-import { composeSupergraph } from './compose.ts';
+import { composeSupergraph, formatSdlLocation } from './compose.ts';
 import { loadRoverConfig } from './rover-config.ts';
 
 const USAGE = `usage: npm run compose -- [--config rover.yaml] [--output schema/supergraph.graphql] [--check]
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   if (!outcome.ok) {
     console.error(`composition failed with ${outcome.errors.length} error(s):`);
     for (const e of outcome.errors) {
-      console.error(`  [${e.code}] ${e.message}${e.locations.length ? `\n      at ${e.locations.join(', ')}` : ''}`);
+      console.error(`  [${e.code}] ${e.message}${e.locations.length ? `\n      at ${e.locations.map(formatSdlLocation).join(', ')}` : ''}`);
     }
     return 1;
   }

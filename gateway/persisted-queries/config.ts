@@ -10,6 +10,7 @@ export const DEFAULT_PERSISTED_QUERY_MODE: Readonly<Record<ProfileName, Persiste
 };
 
 export const defaultManifestPath = (profile: ProfileName) => `persisted-queries/manifests/${profile}.json`;
+export const defaultReleasesDir = (profile: ProfileName) => `persisted-queries/releases/${profile}`;
 
 const apqSchema = z
   .object({
@@ -35,6 +36,12 @@ export const persistedQueriesConfigSchema = z
     mode: z.enum(PERSISTED_QUERY_MODES).optional(),
     /** The profile's manifest; null for none. Default persisted-queries/manifests/<profile>.json. */
     manifestPath: z.string().min(1).nullable().optional(),
+    /**
+     * Manifests of shipped app releases: every `*.json` in this directory is merged after the main
+     * manifest, so a version released months ago keeps its ids (`npm run pq:release` adds one;
+     * `npm run schema:check` checks them all). null: none. Default persisted-queries/releases/<profile>.
+     */
+    releasesDir: z.string().min(1).nullable().optional(),
     /** More manifests merged into the list (e.g. an internal tool's operations). Default []. */
     extraManifests: z.array(z.string().min(1)).default([]),
     /** Reload the manifests when their files change. Default true. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -181,6 +181,24 @@ describe('manifests', () => {
     writeFileSync(path, '{"format": "apollo-persisted-query-manifest", "version": 2, "operations": "nope"}');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(((await run()).body.data?.['featuredProducts'] as unknown[]).length, 12, 'the previous manifest stays in force');
+  });
+
+  it('serves the operations of every shipped release (persisted-queries/releases/<profile>), so old app versions keep working', async () => {
+    const release = JSON.parse(readFileSync(new URL('../../persisted-queries/releases/mobile/4.11.0.json', import.meta.url), 'utf8')) as { operations: ManifestEntry[] };
+    const old = release.operations.find((o) => o.name === 'ProductPage')!;
+    assert.notEqual(old.id, manifestOperation('mobile', 'ProductPage').id, 'the release predates the current ProductPage');
+    const mobile = await gateway({ profile: 'mobile' });
+    const r = await postGraphQL(mobile.url, { documentId: `sha256:${old.id}`, variables: { id: 'prod-00042' } });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.equal((r.body.data?.['product'] as { sku: string }).sku.length > 0, true);
+
+    const withoutReleases = await gateway({ profile: 'mobile', persistedQueries: { releasesDir: null } });
+    const refused = await postGraphQL(withoutReleases.url, { documentId: `sha256:${old.id}`, variables: { id: 'prod-00042' } });
+    assert.equal(codeOf(refused.body), 'PERSISTED_QUERY_NOT_IN_LIST');
+  });
+
+  it('refuses to start when a configured releases directory cannot be read', async () => {
+    await assert.rejects(gateway({ profile: 'mobile', persistedQueries: { releasesDir: join(tmpdir(), 'no-such-releases-dir') } }), /releasesDir/);
   });
 
   it('refuses to start when a configured manifest is malformed, naming the problem', async () => {

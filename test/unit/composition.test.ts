@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../common/config.ts';
-import { composeSupergraph } from '../../schema/compose.ts';
+import { composeSupergraph, formatSdlLocation } from '../../schema/compose.ts';
 import { loadRoverConfig } from '../../schema/rover-config.ts';
 
 const ROVER = new URL('../../rover.yaml', import.meta.url).pathname;
@@ -39,7 +39,7 @@ describe('composition', () => {
     const outcome = composeSupergraph(sources);
     assert.ok(!outcome.ok);
     assert.equal(outcome.errors[0]!.code, 'INVALID_GRAPHQL');
-    assert.match(outcome.errors[0]!.locations[0]!, /catalog\/schema\.graphql:4:1$/);
+    assert.match(formatSdlLocation(outcome.errors[0]!.locations[0]!), /catalog\/schema\.graphql:4:1$/);
   });
 
   it('validates rover.yaml and names every problem', () => {
