@@ -72,7 +72,9 @@ export async function runSchemaCheck(inputs: CheckInputs): Promise<CheckReport> 
     inputs.costPolicy,
   );
 
-  const { remaining, approved, unused } = applyApprovals([...schemaChanges, ...operationFindings, ...costFindings], inputs.approvals);
+  const relativeLocation = <F extends Finding>(f: F): F => (f.location ? { ...f, location: { ...f.location, file: relative(cwd, f.location.file) || f.location.file } } : f);
+  const all = [...schemaChanges, ...operationFindings, ...costFindings].map(relativeLocation);
+  const { remaining, approved, unused } = applyApprovals(all, inputs.approvals);
   remaining.sort(byImportance);
   const count = (severity: string) => remaining.filter((f) => f.severity === severity).length;
   const summary = { BREAKING: count('BREAKING'), DANGEROUS: count('DANGEROUS'), SAFE: count('SAFE'), approved: approved.length };
@@ -88,3 +90,6 @@ export async function runSchemaCheck(inputs: CheckInputs): Promise<CheckReport> 
     summary,
   };
 }
+
+/** The CLI's exit code for a finished check: 0 pass, 1 fail (2, input errors, never gets this far). */
+export const exitCodeOf = (report: CheckReport): 0 | 1 => (report.verdict === 'pass' ? 0 : 1);

@@ -1,6 +1,6 @@
 import { ConfigError, parseFlags } from '../../common/config.ts';
 import { approvalsFromFlags, DEFAULT_APPROVALS_PATH, readApprovalsFile } from './approvals.ts';
-import { runSchemaCheck } from './check.ts';
+import { exitCodeOf, runSchemaCheck } from './check.ts';
 import { formatGithub } from './format-github.ts';
 import { formatText } from './format-text.ts';
 import { loadBaseSupergraph, loadMaxCosts, loadOperationSets, loadProposedSubgraphs } from './inputs.ts';
@@ -83,7 +83,7 @@ async function main(argv: string[], print: (format: Format, text: string) => voi
     failOnDangerous: flags['fail-on-dangerous'] === true,
   });
   print(format, format === 'json' ? JSON.stringify(report, null, 2) : format === 'github' ? formatGithub(report) : formatText(report));
-  return report.verdict === 'pass' ? 0 : 1;
+  return exitCodeOf(report);
 }
 
 const argv = process.argv.slice(2);

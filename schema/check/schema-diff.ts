@@ -91,5 +91,5 @@ function firstLine(text: string): string {
 function firstSentence(text: string | undefined): string | undefined {
   if (!text) return undefined;
   const end = text.search(/\.\s/);
-  return end < 0 ? text.trim() : text.slice(0, end).trim();
+  return (end < 0 ? text : text.slice(0, end)).trim().replace(/\.$/, '');
 }
