@@ -15,7 +15,7 @@ import { CallRecorder } from './call-recorder.ts';
 import type { SubgraphConfig, SubgraphName } from './config.ts';
 import type { RestFetch, SubgraphContext } from './context.ts';
 import { RestClient } from './rest-client.ts';
-import { createSubgraphMetrics } from './metrics.ts';
+import { createSubgraphMetrics, type LoaderObservers } from './metrics.ts';
 import { restCallsPlugin } from './rest-calls-plugin.ts';
 import { fallbacksPlugin } from './fallbacks-plugin.ts';
 import { withFallbacks, type FallbackDeclarations } from './fallbacks.ts';
@@ -25,7 +25,8 @@ export interface SubgraphDefinition<Loaders> {
   readonly name: SubgraphName;
   readonly schemaUrl: URL;
   readonly resolvers: GraphQLResolverMap<SubgraphContext<Loaders>>;
-  readonly createLoaders: (rest: RestFetch) => Loaders;
+  /** `observers` counts each loader's cache hits per batch route (pass it to batchLoader). */
+  readonly createLoaders: (rest: RestFetch, observers: LoaderObservers) => Loaders;
   /** Optional fields and the value each answers when its upstream fails (e.g. promotions → []). */
   readonly fallbacks?: FallbackDeclarations;
 }
@@ -91,7 +92,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         const recorder = new CallRecorder();
         const requestId = String(request.id);
         const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId });
-        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch), fallbacks: [] };
+        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [] };
       },
     }),
   });
