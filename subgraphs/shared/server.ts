@@ -5,6 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { parse } from 'graphql';
+import { DEADLINE_HEADER, deadlineBudgetMs } from '../../common/deadline.ts';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
@@ -91,8 +92,9 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         }
         const recorder = new CallRecorder();
         const requestId = String(request.id);
-        const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId });
-        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [] };
+        const deadlineAt = performance.now() + deadlineBudgetMs(request.headers[DEADLINE_HEADER], config.requestTimeoutMs);
+        const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId, deadlineAt });
+        return { identity, requestId, deadlineAt, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [] };
       },
     }),
   });

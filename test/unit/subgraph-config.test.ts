@@ -19,6 +19,7 @@ describe('subgraph config', () => {
     assert.equal(config.subgraph, 'catalog');
     assert.equal(config.port, 4300);
     assert.equal(config.restTimeoutMs, 5000);
+    assert.equal(config.requestTimeoutMs, 10_000);
   });
 
   it('rejects an unknown SUBGRAPH_* variable', () => {
