@@ -76,8 +76,13 @@ export const subgraphConfigSchema = z
     port: z.number().int().min(0).max(65535).default(0),
     /** Base URL of the REST service this subgraph wraps. Required. */
     restUrl: z.url({ message: 'expected an http(s) URL' }),
-    /** Deadline of one REST call attempt, in ms; never longer than what is left of the request's deadline. Default 5000. */
-    restTimeoutMs: z.number().int().min(1).max(120_000).default(5000),
+    /**
+     * Deadline of one REST call attempt, in ms; never longer than what is left
+     * of the request's deadline. Default 4000: a timed-out GET and its retry
+     * (2 × 4000 + at most 250 backoff) fit in the gateway's default subgraph
+     * timeout (10000).
+     */
+    restTimeoutMs: z.number().int().min(1).max(120_000).default(4000),
     /**
      * Longest one GraphQL request may keep calling the REST service, in ms. The
      * gateway's x-storefront-deadline-ms header shortens it per request, never
