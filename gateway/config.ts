@@ -46,7 +46,7 @@ export const gatewayConfigSchema = z
     watchSupergraph: z.boolean().default(true),
     /** Per-subgraph routing URL overrides, e.g. { "catalog": "http://10.0.0.5:8080/graphql" }. Default {}. */
     subgraphUrls: z.record(z.string(), z.url({ message: 'expected an http(s) URL' })).default({}),
-    /** Deadline for one subgraph fetch, in ms. Default 10000. */
+    /** Deadline for one subgraph fetch, in ms; sent to the subgraph as x-storefront-deadline-ms (or what is left of requestTimeoutMs, if less). Default 10000. */
     subgraphTimeoutMs: z.number().int().min(1).max(300_000).default(10_000),
     /** How often each subgraph is probed for readiness (`{ __typename }`), in ms; 0 = off. Default 5000. */
     healthCheckIntervalMs: z.number().int().min(0).max(3_600_000).default(5000),

@@ -12,6 +12,8 @@ export interface GatewayContext {
   readonly restCalls: RestCallCounts;
   /** Aborts when the request's overall deadline passes; every subgraph fetch honours it. */
   readonly deadline?: AbortSignal;
+  /** When that deadline passes, as a `performance.now()` time: subgraph fetches send what is left of it. */
+  readonly deadlineAt?: number;
   /** What admission decided for this operation (cost to settle after execution). */
   readonly admission?: Extract<Admission, { kind: 'admit' }>;
   /** Fallback values subgraphs served in place of failed optional data, summed from their extensions. */

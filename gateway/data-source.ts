@@ -10,6 +10,7 @@ import type { GatewayMetrics } from './metrics.ts';
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../common/logger.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { DEADLINE_HEADER, remainingMs } from '../common/deadline.ts';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
 import { injectTraceContext } from '../common/tracing.ts';
 import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
@@ -21,11 +22,13 @@ import type { GatewayContext } from './context.ts';
  * bounded pool per origin keeps connection churn and file descriptors in check.
  */
 /**
- * The abort signal of the subgraph fetch in progress. RemoteGraphQLDataSource
- * builds the fetch options itself and has no place for a signal, so the data
- * source runs each fetch inside this store and the fetcher reads it.
+ * The subgraph fetch in progress: its abort signal, and when it must be done
+ * (a `performance.now()` time: the earlier of the subgraph's timeout and the
+ * request's deadline). RemoteGraphQLDataSource builds the fetch options itself
+ * and has no place for either, so the data source runs each fetch inside this
+ * store; the fetcher reads the signal, willSendRequest the deadline.
  */
-const fetchSignal = new AsyncLocalStorage<AbortSignal>();
+const fetchScope = new AsyncLocalStorage<{ readonly signal: AbortSignal; readonly deadlineAt: number }>();
 
 export function createSubgraphFetcher(options: { connections: number; timeoutMs: number }): { fetcher: Fetcher; close: () => Promise<void> } {
   const agent = new Agent({
@@ -36,7 +39,7 @@ export function createSubgraphFetcher(options: { connections: number; timeoutMs:
   });
   // undici's fetch implements the WHATWG fetch the Fetcher type describes; the
   // two type declarations differ only in their Headers/Response classes.
-  const fetcher = ((url: string, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent, signal: fetchSignal.getStore() ?? null })) as unknown as Fetcher;
+  const fetcher = ((url: string, init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent, signal: fetchScope.getStore()?.signal ?? null })) as unknown as Fetcher;
   return { fetcher, close: () => agent.close() };
 }
 
@@ -86,11 +89,12 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const deadline = (options.context as Partial<GatewayContext>).deadline;
+    const { deadline, deadlineAt: requestDeadlineAt } = options.context as Partial<GatewayContext>;
     const own = AbortSignal.timeout(this.timeoutMs);
     const signal = deadline ? AbortSignal.any([deadline, own]) : own;
+    const deadlineAt = Math.min(performance.now() + this.timeoutMs, requestDeadlineAt ?? Infinity);
     try {
-      return await fetchSignal.run(signal, () => super.process(options));
+      return await fetchScope.run({ signal, deadlineAt }, () => super.process(options));
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.SUBGRAPH_UNAVAILABLE) throw error;
       const requestId = (options.context as Partial<GatewayContext>).requestId;
@@ -121,9 +125,14 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (!headers) return;
     // Runs inside Apollo's gateway.fetch span: the subgraph's server span becomes its child.
     injectTraceContext(headers);
-    if (!context.identityAssertion || !context.requestId) return;
-    headers.set(IDENTITY_HEADER, await context.identityAssertion);
-    headers.set(REQUEST_ID_HEADER, context.requestId);
+    if (context.identityAssertion && context.requestId) {
+      headers.set(IDENTITY_HEADER, await context.identityAssertion);
+      headers.set(REQUEST_ID_HEADER, context.requestId);
+    }
+    // After the await: what is left when the fetch leaves. The subgraph stops
+    // calling (and retrying) its REST service once it is spent.
+    const scope = fetchScope.getStore();
+    if (scope) headers.set(DEADLINE_HEADER, String(remainingMs(scope.deadlineAt)));
   }
 
   override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The caches the gateway owns and counts (`cache` label of storefront_gateway_cache_requests_total). */
+export const CACHE_NAMES = ['document', 'apq', 'query_plan'] as const;
+export type CacheName = (typeof CACHE_NAMES)[number];
+/** Records one lookup: true for a hit, false for a miss. */
+export type CacheLookup = (hit: boolean) => void;
+
 /**
  * The gateway's Prometheus metrics (prom-client), one registry per gateway
  * instance so tests running several gateways in one process do not mix counts.
@@ -10,8 +16,28 @@ export function createMetrics(profile: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ profile });
   collectDefaultMetrics({ register: registry, prefix: 'storefront_gateway_' });
+  const cacheRequests = new Counter({
+    name: 'storefront_gateway_cache_requests_total',
+    help: 'Lookups in the gateway\'s caches, by cache (document: parse, limits and validation of a document text; apq: the automatic persisted query store; query_plan: Apollo Gateway\'s query plans) and result (hit, miss).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  });
+  // Bound once: the hot path only increments. Every series exists from the
+  // start (at 0), so a hit rate is defined before the first miss.
+  const lookups = Object.fromEntries(
+    CACHE_NAMES.map((cache) => {
+      const hit = cacheRequests.labels({ cache, result: 'hit' });
+      const miss = cacheRequests.labels({ cache, result: 'miss' });
+      hit.inc(0);
+      miss.inc(0);
+      const lookup: CacheLookup = (found) => (found ? hit : miss).inc();
+      return [cache, lookup];
+    }),
+  ) as Record<CacheName, CacheLookup>;
   return {
     registry,
+    /** Records lookups in one of the gateway's caches. */
+    cacheLookup: (cache: CacheName): CacheLookup => lookups[cache],
     requests: new Counter({
       name: 'storefront_gateway_requests_total',
       help: 'GraphQL operations executed, by operation (manifest name or "unlisted") and outcome (ok, partial, error).',

@@ -52,7 +52,7 @@ function manifestsToLoad(config: Readonly<GatewayConfig>, logger: Logger) {
 
 /** Builds every protection of one gateway process from its validated config. */
 export async function startProtections(config: Readonly<GatewayConfig>, metrics: GatewayMetrics, logger: Logger): Promise<Protections & { close(): Promise<void> }> {
-  const persisted = await startPersistedQueries(manifestsToLoad(config, logger), logger);
+  const persisted = await startPersistedQueries(manifestsToLoad(config, logger), logger, metrics.cacheLookup('apq'));
   const { budget } = config.cost;
   const budgets: BucketStore = budget.redisUrl
     ? new RedisBucketStore({ url: budget.redisUrl, keyPrefix: budget.redisKeyPrefix, commandTimeoutMs: budget.redisCommandTimeoutMs, logger })
@@ -63,7 +63,7 @@ export async function startProtections(config: Readonly<GatewayConfig>, metrics:
     persisted,
     cost: config.cost,
     budgets,
-    schema: new SchemaState((apiSchema, supergraphSdl) => ({ cache: new DocumentCache(apiSchema), directives: readCostDirectives(supergraphSdl) })),
+    schema: new SchemaState((apiSchema, supergraphSdl) => ({ cache: new DocumentCache(apiSchema, { onLookup: metrics.cacheLookup('document') }), directives: readCostDirectives(supergraphSdl) })),
     metrics,
     logger,
     async close() {

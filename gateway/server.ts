@@ -20,6 +20,7 @@ import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { startProtections } from './protections.ts';
+import { countingQueryPlanCache } from './query-plan-cache.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { SubgraphHealth } from './subgraph-health.ts';
 import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './supergraph-source.ts';
@@ -76,6 +77,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       dataSources.push(source);
       return source;
     },
+    // Our store in place of the gateway's default one, to count its hits.
+    queryPlannerConfig: { cache: countingQueryPlanCache(metrics.cacheLookup('query_plan')) },
     logger: log,
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no

@@ -28,18 +28,22 @@ export type DocumentAnalysis = { readonly kind: 'unparsable'; readonly reason: E
  */
 export class DocumentCache {
   readonly #entries: LRUCache<string, DocumentAnalysis>;
+  readonly #onLookup: (hit: boolean) => void;
 
+  /** `maxEntries` default 2000; `onLookup` hears of every lookup (true: a hit), for the cache metrics. */
   constructor(
     private readonly schema: GraphQLSchema,
-    maxEntries = 2000,
+    options: { readonly maxEntries?: number; readonly onLookup?: (hit: boolean) => void } = {},
   ) {
-    this.#entries = new LRUCache({ max: maxEntries });
+    this.#entries = new LRUCache({ max: options.maxEntries ?? 2000 });
+    this.#onLookup = options.onLookup ?? (() => {});
   }
 
   /** Bytes and tokens must already be within limits: they bound what this costs. */
   analyze(query: string): DocumentAnalysis {
     const key = createHash('sha256').update(query).digest('hex');
     let analysis = this.#entries.get(key);
+    this.#onLookup(analysis !== undefined);
     if (!analysis) {
       analysis = this.#analyze(query);
       this.#entries.set(key, analysis);

@@ -106,7 +106,15 @@ async function execute(
   }
   const response: HTTPGraphQLResponse = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: forwarded.method, headers, search: forwarded.search, body: forwarded.body },
-    context: async () => ({ identity: caller.identity, requestId: caller.requestId, identityAssertion, restCalls: {}, deadline: AbortSignal.timeout(deps.requestTimeoutMs), ...(admission ? { admission } : {}) }),
+    context: async () => ({
+      identity: caller.identity,
+      requestId: caller.requestId,
+      identityAssertion,
+      restCalls: {},
+      deadline: AbortSignal.timeout(deps.requestTimeoutMs),
+      deadlineAt: performance.now() + deps.requestTimeoutMs,
+      ...(admission ? { admission } : {}),
+    }),
   });
   let body = '';
   if (response.body.kind === 'complete') body = response.body.string;

@@ -33,8 +33,12 @@ export function createApqStore(apq: ResolvedPersistedQueriesConfig['apq'], logge
     : new MemoryApqStore({ maxEntries: apq.maxEntries, maxBytes: apq.maxBytes, ttlSeconds: apq.ttlSeconds });
 }
 
-/** Loads the manifests (a broken one stops the start) and opens the APQ store. */
-export async function startPersistedQueries(config: ResolvedPersistedQueriesConfig, logger: Logger): Promise<PersistedQueries> {
+/**
+ * Loads the manifests (a broken one stops the start) and opens the APQ store.
+ * `onApqLookup` hears of every store lookup: a hit is text that executes (text
+ * that does not hash to its key is a miss, as `decide` treats it).
+ */
+export async function startPersistedQueries(config: ResolvedPersistedQueriesConfig, logger: Logger, onApqLookup: (hit: boolean) => void = () => {}): Promise<PersistedQueries> {
   const manifests = await watchManifests({ paths: config.manifestPaths, watch: config.watchManifests, logger });
   const store = createApqStore(config.apq, logger);
   const audit = new UnknownOperationAudit(logger);
@@ -51,6 +55,9 @@ export async function startPersistedQueries(config: ResolvedPersistedQueriesConf
       const manifest = manifests.current();
       const hash = apqLookupFor(mode, request, manifest);
       const outcome = decide(mode, request, manifest, hash === undefined ? undefined : await store.get(hash));
+      // A lookup happens only for an id alone that is not in the manifest, so
+      // the outcome allows exactly when the store held the text.
+      if (hash !== undefined) onApqLookup(outcome.kind === 'allow');
       if (outcome.kind === 'reject') return outcome;
       if (outcome.via === 'audit-unknown') audit.record({ client, operationName: request.operationName, query: outcome.query });
       return { kind: 'allow', request, outcome };

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { RestFetch } from '../shared/context.ts';
 import { batchLoader } from '../shared/loaders.ts';
+import type { LoaderObservers } from '../shared/metrics.ts';
 
 /** A cart as the cart REST service returns it. */
 export interface RestCart {
@@ -28,7 +29,7 @@ export function userIdOfCart(cartId: string): string | null {
   return cartId.startsWith('cart-') ? cartId.slice('cart-'.length) : null;
 }
 
-export function createCartLoaders(rest: RestFetch): CartLoaders {
+export function createCartLoaders(rest: RestFetch, observers?: LoaderObservers): CartLoaders {
   return {
     cartsByUser: batchLoader<RestCart>(rest, {
       service: 'cart',
@@ -37,6 +38,6 @@ export function createCartLoaders(rest: RestFetch): CartLoaders {
       keyOf: (c) => c.userId,
       resource: 'Cart',
       whenMissing: emptyCart,
-    }),
+    }, observers),
   };
 }

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { RestFetch } from '../shared/context.ts';
 import { batchLoader } from '../shared/loaders.ts';
+import type { LoaderObservers } from '../shared/metrics.ts';
 
 export type ImageSize = 'THUMBNAIL' | 'SMALL' | 'MEDIUM' | 'LARGE';
 
@@ -35,10 +36,10 @@ export interface CatalogLoaders {
   readonly categories: DataLoader<string, RestCategory>;
 }
 
-export function createCatalogLoaders(rest: RestFetch): CatalogLoaders {
+export function createCatalogLoaders(rest: RestFetch, observers?: LoaderObservers): CatalogLoaders {
   return {
-    products: batchLoader<RestProduct>(rest, { service: 'catalog', path: '/products', idsParam: 'ids', keyOf: (p) => p.id, resource: 'Product' }),
-    categories: batchLoader<RestCategory>(rest, { service: 'catalog', path: '/categories', idsParam: 'ids', keyOf: (c) => c.id, resource: 'Category' }),
+    products: batchLoader<RestProduct>(rest, { service: 'catalog', path: '/products', idsParam: 'ids', keyOf: (p) => p.id, resource: 'Product' }, observers),
+    categories: batchLoader<RestCategory>(rest, { service: 'catalog', path: '/categories', idsParam: 'ids', keyOf: (c) => c.id, resource: 'Category' }, observers),
   };
 }
 

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { RestFetch } from '../shared/context.ts';
 import { batchLoader } from '../shared/loaders.ts';
+import type { LoaderObservers } from '../shared/metrics.ts';
 
 export type LoyaltyTier = 'BRONZE' | 'SILVER' | 'GOLD' | 'PLATINUM';
 
@@ -20,7 +21,7 @@ export interface PricingLoaders {
   pricesFor(tier: LoyaltyTier | null): DataLoader<string, RestPrice>;
 }
 
-export function createPricingLoaders(rest: RestFetch): PricingLoaders {
+export function createPricingLoaders(rest: RestFetch, observers?: LoaderObservers): PricingLoaders {
   const byTier = new Map<string, DataLoader<string, RestPrice>>();
   return {
     pricesFor(tier) {
@@ -34,7 +35,7 @@ export function createPricingLoaders(rest: RestFetch): PricingLoaders {
           query: { tier: tier ?? undefined },
           keyOf: (p) => p.productId,
           resource: 'Price',
-        });
+        }, observers);
         byTier.set(key, loader);
       }
       return loader;

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { RestFetch } from '../shared/context.ts';
 import { batchLoader } from '../shared/loaders.ts';
+import type { LoaderObservers } from '../shared/metrics.ts';
 
 /** A promotion as the promotions REST service returns it. */
 export interface RestPromotion {
@@ -17,7 +18,7 @@ export interface PromotionLoaders {
   readonly byProduct: DataLoader<string, { productId: string; promotions: RestPromotion[] }>;
 }
 
-export function createPromotionLoaders(rest: RestFetch): PromotionLoaders {
+export function createPromotionLoaders(rest: RestFetch, observers?: LoaderObservers): PromotionLoaders {
   return {
     byProduct: batchLoader(rest, {
       service: 'promotions',
@@ -26,6 +27,6 @@ export function createPromotionLoaders(rest: RestFetch): PromotionLoaders {
       keyOf: (entry: { productId: string }) => entry.productId,
       resource: 'Promotions',
       whenMissing: (productId) => ({ productId, promotions: [] }),
-    }),
+    }, observers),
   };
 }

@@ -33,7 +33,8 @@ export const restBreakerConfigSchema = z
  * The budget caps retries at `budgetPercent` of the first attempts of the last
  * window, plus `minRetriesPerSecond` so a quiet upstream can still retry: with
  * the defaults, 1,000 calls in 10 s may add at most 100 + 10 retries, so an
- * outage cannot double the load.
+ * outage cannot double the load. No retry starts when the request's deadline
+ * leaves less than `minAttemptMs` after the backoff.
  */
 export const restRetryConfigSchema = z
   .object({
@@ -47,6 +48,8 @@ export const restRetryConfigSchema = z
     budgetPercent: z.number().min(0).max(100).default(10),
     /** Retries always allowed per second on top of the percentage (0: none). Default 1. */
     minRetriesPerSecond: z.number().min(0).max(1000).default(1),
+    /** A retry starts only if at least this much of the request's deadline is left after its backoff, in ms. Default 100. */
+    minAttemptMs: z.number().int().min(0).max(60_000).default(100),
   })
   .strict()
   .refine((r) => r.maxDelayMs >= r.baseDelayMs, { path: ['maxDelayMs'], message: 'expected at least baseDelayMs' });
@@ -73,8 +76,19 @@ export const subgraphConfigSchema = z
     port: z.number().int().min(0).max(65535).default(0),
     /** Base URL of the REST service this subgraph wraps. Required. */
     restUrl: z.url({ message: 'expected an http(s) URL' }),
-    /** Deadline for one REST call, in ms. Default 5000. */
-    restTimeoutMs: z.number().int().min(1).max(120_000).default(5000),
+    /**
+     * Deadline of one REST call attempt, in ms; never longer than what is left
+     * of the request's deadline. Default 4000: a timed-out GET and its retry
+     * (2 × 4000 + at most 250 backoff) fit in the gateway's default subgraph
+     * timeout (10000).
+     */
+    restTimeoutMs: z.number().int().min(1).max(120_000).default(4000),
+    /**
+     * Longest one GraphQL request may keep calling the REST service, in ms. The
+     * gateway's x-storefront-deadline-ms header shortens it per request, never
+     * lengthens it. Default 10000 (the gateway's default subgraphTimeoutMs).
+     */
+    requestTimeoutMs: z.number().int().min(1).max(600_000).default(10_000),
     /** Keep-alive connections kept to the REST service. Default 32. */
     restConnections: z.number().int().min(1).max(1024).default(32),
     /** Circuit breaker per REST upstream (see restBreakerConfigSchema). JSON only, no SUBGRAPH_* variables. */
@@ -100,6 +114,7 @@ const ENV: Record<string, string> = {
   SUBGRAPH_PORT: 'port',
   SUBGRAPH_REST_URL: 'restUrl',
   SUBGRAPH_REST_TIMEOUT_MS: 'restTimeoutMs',
+  SUBGRAPH_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   SUBGRAPH_REST_CONNECTIONS: 'restConnections',
   SUBGRAPH_IDENTITY_SECRET: 'identitySecret',
   SUBGRAPH_MAX_BODY_BYTES: 'maxBodyBytes',

@@ -14,6 +14,12 @@ export type RestFetch = <T>(call: RestCall) => Promise<T>;
 export interface SubgraphContext<Loaders> {
   readonly identity: Identity;
   readonly requestId: string;
+  /**
+   * When the gateway stops waiting for this request (a `performance.now()`
+   * time): x-storefront-deadline-ms, at most `requestTimeoutMs`. REST calls
+   * through `rest` honour it.
+   */
+  readonly deadlineAt: number;
   readonly recorder: CallRecorder;
   readonly rest: RestFetch;
   readonly loaders: Loaders;

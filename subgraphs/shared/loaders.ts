@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { ErrorCode } from '../../common/errors.ts';
 import type { RestFetch } from './context.ts';
+import type { LoaderCacheObserver, LoaderObservers } from './metrics.ts';
 import { alignToKeys, MAX_BATCH_SIZE } from './batch.ts';
 import { upstreamError } from './upstream-errors.ts';
 
@@ -23,25 +24,48 @@ export interface BatchEndpoint<V> {
 /**
  * A per-request DataLoader over a REST batch endpoint (`GET /path?ids=a,b,c`
  * answering `{ items: [...] }`): all loads of one tick become one call, chunked
- * at the upstream's limit of 100 ids; duplicate keys are sent once.
+ * at the upstream's limit of 100 ids; duplicate keys are sent once. With
+ * `observers`, every load is counted as a cache hit or miss under the route.
  */
-export function batchLoader<V>(rest: RestFetch, endpoint: BatchEndpoint<V>): DataLoader<string, V> {
-  return new DataLoader<string, V>(
-    async (keys) => {
-      const { items } = await rest<{ items: V[] }>({
-        method: 'GET',
-        path: endpoint.path,
-        route: endpoint.path,
-        query: { ...endpoint.query, [endpoint.idsParam]: keys.join(',') },
-        resource: `${endpoint.resource} batch`,
-        batchSize: keys.length,
-      });
-      const aligned = alignToKeys(keys, items, endpoint.keyOf, (key) => upstreamError(endpoint.service, `${endpoint.resource} ${key}`, { kind: 'status', status: 404 }));
-      const { whenMissing } = endpoint;
-      return whenMissing ? aligned.map((value, i) => (value instanceof Error ? whenMissing(keys[i]!) : value)) : aligned;
-    },
-    { maxBatchSize: MAX_BATCH_SIZE },
-  );
+export function batchLoader<V>(rest: RestFetch, endpoint: BatchEndpoint<V>, observers?: LoaderObservers): DataLoader<string, V> {
+  const batch = async (keys: readonly string[]): Promise<(V | Error)[]> => {
+    const { items } = await rest<{ items: V[] }>({
+      method: 'GET',
+      path: endpoint.path,
+      route: endpoint.path,
+      query: { ...endpoint.query, [endpoint.idsParam]: keys.join(',') },
+      resource: `${endpoint.resource} batch`,
+      batchSize: keys.length,
+    });
+    const aligned = alignToKeys(keys, items, endpoint.keyOf, (key) => upstreamError(endpoint.service, `${endpoint.resource} ${key}`, { kind: 'status', status: 404 }));
+    const { whenMissing } = endpoint;
+    return whenMissing ? aligned.map((value, i) => (value instanceof Error ? whenMissing(keys[i]!) : value)) : aligned;
+  };
+  const options = { maxBatchSize: MAX_BATCH_SIZE };
+  return observers ? new CountingLoader<V>(batch, options, observers(endpoint.path)) : new DataLoader<string, V>(batch, options);
+}
+
+/**
+ * A DataLoader that counts each load as a hit (the key is in its cache: loaded
+ * or primed earlier in this request, or already waiting in the current batch)
+ * or a miss (the key joins a batch). It keeps the cache map it hands to
+ * DataLoader, so the check is one Map lookup; `loadMany` goes through `load`.
+ */
+class CountingLoader<V> extends DataLoader<string, V> {
+  readonly #cache: Map<string, Promise<V>>;
+  readonly #observer: LoaderCacheObserver;
+
+  constructor(batch: DataLoader.BatchLoadFn<string, V>, options: DataLoader.Options<string, V>, observer: LoaderCacheObserver, cache = new Map<string, Promise<V>>()) {
+    super(batch, { ...options, cacheMap: cache });
+    this.#cache = cache;
+    this.#observer = observer;
+  }
+
+  override load(key: string): Promise<V> {
+    if (this.#cache.has(key)) this.#observer.hit();
+    else this.#observer.miss();
+    return super.load(key);
+  }
 }
 
 /** True for the NOT_FOUND error a loader puts in a missing key's slot (so nullable fields can answer null). */

@@ -1,6 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState } from './breaker.ts';
 
+/** Counts one loader's loads: answered from its per-request cache, or sent to a batch call. */
+export interface LoaderCacheObserver {
+  hit(): void;
+  miss(): void;
+}
+
+/** The observer of the loaders over one batch route; returns the same object for the same route. */
+export type LoaderObservers = (route: string) => LoaderCacheObserver;
+
 /** What the REST client reports about each network attempt. */
 export interface RestObserver {
   attempt(route: string, method: string, outcome: string, seconds: number, batchSize?: number): void;
@@ -10,8 +19,9 @@ const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-ope
 
 /**
  * One subgraph process's Prometheus metrics (its `/metrics`): REST calls,
- * latency and outcome per upstream route, DataLoader batch sizes, and the
- * upstream's breaker state. Labels are route patterns, never concrete paths.
+ * latency and outcome per upstream route, DataLoader batch sizes and cache
+ * hits, and the upstream's breaker state. Labels are route patterns, never
+ * concrete paths.
  */
 export function createSubgraphMetrics(subgraph: string, upstream: string, breakerState: () => BreakerState) {
   const registry = new Registry();
@@ -37,6 +47,35 @@ export function createSubgraphMetrics(subgraph: string, upstream: string, breake
     buckets: [1, 2, 5, 10, 20, 50, 100],
     registers: [registry],
   });
+  // Loads are counted in plain numbers and handed to prom-client when scraped:
+  // a labelled inc() hashes its labels every time, which would cost more than
+  // the load it counts. Loaders are per request; their counts live per route.
+  const loaderCounts = new Map<string, { hits: number; misses: number }>();
+  new Counter({
+    name: 'storefront_subgraph_dataloader_cache_requests_total',
+    help: 'DataLoader loads, by upstream, batch route pattern and result: hit (answered from the per-request cache: the key was loaded or primed earlier in the same request) or miss (the key went to a batch call).',
+    labelNames: ['upstream', 'route', 'result'] as const,
+    registers: [registry],
+    collect() {
+      for (const [route, counts] of loaderCounts) {
+        this.inc({ upstream, route, result: 'hit' }, counts.hits);
+        this.inc({ upstream, route, result: 'miss' }, counts.misses);
+        counts.hits = 0;
+        counts.misses = 0;
+      }
+    },
+  });
+  const loaderObservers = new Map<string, LoaderCacheObserver>();
+  const loaders: LoaderObservers = (route) => {
+    let observer = loaderObservers.get(route);
+    if (!observer) {
+      const counts = { hits: 0, misses: 0 };
+      loaderCounts.set(route, counts);
+      observer = { hit: () => counts.hits++, miss: () => counts.misses++ };
+      loaderObservers.set(route, observer);
+    }
+    return observer;
+  };
   new Gauge({
     name: 'storefront_subgraph_rest_breaker_state',
     help: 'Circuit breaker of the REST upstream: 0 closed, 1 half-open, 2 open.',
@@ -53,5 +92,5 @@ export function createSubgraphMetrics(subgraph: string, upstream: string, breake
       if (keys !== undefined) batchSize.observe({ upstream, route }, keys);
     },
   };
-  return { registry, observer };
+  return { registry, observer, loaders };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
+import { remainingMs } from '../../common/deadline.ts';
 import type { Logger } from '../../common/logger.ts';
 import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/identity.ts';
@@ -7,7 +8,7 @@ import { CircuitOpenError, UpstreamBreaker, type BreakerState } from './breaker.
 import type { CallRecorder } from './call-recorder.ts';
 import type { RestObserver } from './metrics.ts';
 import { DEFAULT_REST_BREAKER, DEFAULT_REST_RETRY, type RestBreakerConfig, type RestRetryConfig } from './config.ts';
-import { backoffDelayMs, RetryBudget } from './retry.ts';
+import { backoffDelayMs, retryFitsDeadline, RetryBudget } from './retry.ts';
 import { recordRestStatus, traceRestCall } from './rest-tracing.ts';
 import { upstreamError, type UpstreamFailure } from './upstream-errors.ts';
 
@@ -16,7 +17,7 @@ export interface RestClientOptions {
   readonly service: string;
   /** Base URL of the REST service, e.g. http://127.0.0.1:4302 (no path). */
   readonly baseUrl: string;
-  /** Whole-call deadline (connect + headers + body). */
+  /** Deadline of one attempt (connect + headers + body), cut to what is left of the request's deadline. */
   readonly timeoutMs: number;
   /** Keep-alive sockets kept open to the upstream (default 32). */
   readonly connections?: number;
@@ -27,10 +28,16 @@ export interface RestClientOptions {
   readonly logger: Logger;
 }
 
-/** Per-request facts every call carries: who counts it and which request it belongs to. */
+/** Per-request facts every call carries: who counts it, which request it belongs to, and until when it may run. */
 export interface RestCallContext {
   readonly recorder: CallRecorder;
   readonly requestId: string;
+  /**
+   * The request's deadline, a `performance.now()` time: no attempt runs past
+   * it, no retry starts too close to it, and once it has passed calls fail at
+   * once with UPSTREAM_TIMEOUT. None: each attempt has the whole `timeoutMs`.
+   */
+  readonly deadlineAt?: number;
 }
 
 export interface RestCall {
@@ -65,8 +72,13 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504]);
  * never are: the cart service is not idempotent and a retried "add item" would
  * add it twice.
  *
- * Hazard: a retried timeout can take up to maxAttempts × timeoutMs plus backoff;
- * keep that below the gateway's subgraphTimeoutMs.
+ * Deadlines: each attempt gets `timeoutMs` or what is left of the request's
+ * deadline (`deadlineAt`, from the gateway's x-storefront-deadline-ms), if
+ * less; a retry starts only if `restRetry.minAttemptMs` is left after its
+ * backoff; a call made after the deadline fails at once with UPSTREAM_TIMEOUT,
+ * sending nothing. So the subgraph stops calling its upstream when the
+ * gateway stops waiting. An attempt cut short by the deadline is a timeout
+ * for the breaker too: the upstream did not answer in the time it had.
  */
 export class RestClient {
   readonly service: string;
@@ -103,18 +115,23 @@ export class RestClient {
   async call<T>(call: RestCall, context: RestCallContext): Promise<T> {
     const path = call.query ? `${call.path}?${new URLSearchParams(definedEntries(call.query))}` : call.path;
     const attempts = IDEMPOTENT.has(call.method) ? this.#retry.maxAttempts : 1;
-    this.#budget.deposit();
     for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.min(this.#timeoutMs, timeLeftMs(context));
+      if (timeoutMs <= 0) {
+        this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt }, 'request deadline passed: call not sent');
+        throw upstreamError(this.service, call.resource, { kind: 'deadline' });
+      }
+      if (attempt === 1) this.#budget.deposit();
       try {
         return await this.#breaker.run(async () => {
           context.recorder.record(this.service, call.method, call.route);
           const started = performance.now();
           try {
-            const result = await traceRestCall(this.service, call, () => this.#send<T>(call, path, context));
+            const result = await traceRestCall(this.service, call, () => this.#send<T>(call, path, context, timeoutMs));
             this.observer?.attempt(call.route, call.method, 'ok', (performance.now() - started) / 1000, call.batchSize);
             return result;
           } catch (error) {
-            const failure = classify(error, this.#timeoutMs);
+            const failure = classify(error, timeoutMs);
             this.observer?.attempt(call.route, call.method, failure.kind === 'status' ? `http_${failure.status}` : failure.kind, (performance.now() - started) / 1000, call.batchSize);
             throw error;
           }
@@ -124,18 +141,22 @@ export class RestClient {
           this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId }, 'circuit open: call failed fast');
           throw error.toGraphQLError();
         }
-        if (attempt < attempts && isRetryable(classify(error, this.#timeoutMs)) && this.#breaker.state === 'closed' && this.#budget.tryWithdraw()) {
+        if (attempt < attempts && isRetryable(classify(error, timeoutMs)) && this.#breaker.state === 'closed') {
           const delayMs = backoffDelayMs(attempt, this.#retry);
-          this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt, delayMs, error: String(error) }, 'retrying upstream call');
-          await sleep(delayMs);
-          continue;
+          const fits = retryFitsDeadline(timeLeftMs(context), delayMs, this.#retry.minAttemptMs);
+          if (fits && this.#budget.tryWithdraw()) {
+            this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt, delayMs, error: String(error) }, 'retrying upstream call');
+            await sleep(delayMs);
+            continue;
+          }
+          if (!fits) this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt }, 'not retrying: too little of the request deadline left');
         }
-        throw this.#toGraphQLError(error, call, path, context);
+        throw this.#toGraphQLError(error, call, path, context, timeoutMs);
       }
     }
   }
 
-  async #send<T>(call: RestCall, path: string, context: RestCallContext): Promise<T> {
+  async #send<T>(call: RestCall, path: string, context: RestCallContext, timeoutMs: number): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', [REQUEST_ID_HEADER]: context.requestId };
     injectTraceContext(headers);
     let body: string | undefined;
@@ -148,7 +169,7 @@ export class RestClient {
       path,
       headers,
       body,
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     recordRestStatus(response.statusCode);
     const text = await response.body.text();
@@ -160,8 +181,8 @@ export class RestClient {
     }
   }
 
-  #toGraphQLError(error: unknown, call: RestCall, path: string, context: RestCallContext) {
-    const failure = classify(error, this.#timeoutMs);
+  #toGraphQLError(error: unknown, call: RestCall, path: string, context: RestCallContext, timeoutMs: number) {
+    const failure = classify(error, timeoutMs);
     const log = { service: this.service, method: call.method, path, requestId: context.requestId, failure };
     if (failure.kind === 'status' && failure.status === 404) {
       this.#logger.debug(log, 'upstream 404');
@@ -210,6 +231,10 @@ function isOutage(failure: UpstreamFailure): boolean {
 
 function isRetryable(failure: UpstreamFailure): boolean {
   return failure.kind === 'timeout' || failure.kind === 'unreachable' || (failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status));
+}
+
+function timeLeftMs(context: RestCallContext): number {
+  return context.deadlineAt === undefined ? Infinity : remainingMs(context.deadlineAt);
 }
 
 function definedEntries(query: Record<string, string | undefined>): [string, string][] {

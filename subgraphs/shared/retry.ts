@@ -11,6 +11,16 @@ export function backoffDelayMs(retry: number, config: Pick<RestRetryConfig, 'bas
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * Whether a retry that first waits `delayMs` may start with `remainingMs` of the
+ * request's deadline left: only if at least `minAttemptMs` is left for the
+ * attempt itself. A retry that cannot finish before the caller gives up only
+ * adds load to an upstream that is already failing.
+ */
+export function retryFitsDeadline(remainingMs: number, delayMs: number, minAttemptMs: number): boolean {
+  return remainingMs - delayMs >= minAttemptMs;
+}
+
 const BUCKETS = 10;
 
 /**

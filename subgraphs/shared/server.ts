@@ -5,6 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { parse } from 'graphql';
+import { DEADLINE_HEADER, deadlineBudgetMs } from '../../common/deadline.ts';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
@@ -15,7 +16,7 @@ import { CallRecorder } from './call-recorder.ts';
 import type { SubgraphConfig, SubgraphName } from './config.ts';
 import type { RestFetch, SubgraphContext } from './context.ts';
 import { RestClient } from './rest-client.ts';
-import { createSubgraphMetrics } from './metrics.ts';
+import { createSubgraphMetrics, type LoaderObservers } from './metrics.ts';
 import { restCallsPlugin } from './rest-calls-plugin.ts';
 import { fallbacksPlugin } from './fallbacks-plugin.ts';
 import { withFallbacks, type FallbackDeclarations } from './fallbacks.ts';
@@ -25,7 +26,8 @@ export interface SubgraphDefinition<Loaders> {
   readonly name: SubgraphName;
   readonly schemaUrl: URL;
   readonly resolvers: GraphQLResolverMap<SubgraphContext<Loaders>>;
-  readonly createLoaders: (rest: RestFetch) => Loaders;
+  /** `observers` counts each loader's cache hits per batch route (pass it to batchLoader). */
+  readonly createLoaders: (rest: RestFetch, observers: LoaderObservers) => Loaders;
   /** Optional fields and the value each answers when its upstream fails (e.g. promotions → []). */
   readonly fallbacks?: FallbackDeclarations;
 }
@@ -90,8 +92,9 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         }
         const recorder = new CallRecorder();
         const requestId = String(request.id);
-        const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId });
-        return { identity, requestId, recorder, rest: fetch, loaders: definition.createLoaders(fetch), fallbacks: [] };
+        const deadlineAt = performance.now() + deadlineBudgetMs(request.headers[DEADLINE_HEADER], config.requestTimeoutMs);
+        const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId, deadlineAt });
+        return { identity, requestId, deadlineAt, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [] };
       },
     }),
   });

@@ -5,6 +5,8 @@ import { ErrorCode, storefrontError } from '../../common/errors.ts';
 export type UpstreamFailure =
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'timeout'; readonly timeoutMs: number }
+  /** The request's deadline had passed before the call: nothing was sent. */
+  | { readonly kind: 'deadline' }
   | { readonly kind: 'unreachable' }
   | { readonly kind: 'bad-body' };
 
@@ -17,6 +19,8 @@ export function upstreamError(service: string, resource: string, failure: Upstre
   switch (failure.kind) {
     case 'timeout':
       return storefrontError(ErrorCode.UPSTREAM_TIMEOUT, `${service} service did not answer within ${failure.timeoutMs} ms`, { details });
+    case 'deadline':
+      return storefrontError(ErrorCode.UPSTREAM_TIMEOUT, `${service} service was not called: the request's deadline had passed`, { details });
     case 'unreachable':
       return storefrontError(ErrorCode.UPSTREAM_UNAVAILABLE, `${service} service is unavailable`, { details });
     case 'bad-body':

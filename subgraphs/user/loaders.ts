@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { RestFetch } from '../shared/context.ts';
 import { batchLoader } from '../shared/loaders.ts';
+import type { LoaderObservers } from '../shared/metrics.ts';
 
 /** A user as the user REST service returns it. */
 export interface RestUser {
@@ -16,8 +17,8 @@ export interface UserLoaders {
   readonly users: DataLoader<string, RestUser>;
 }
 
-export function createUserLoaders(rest: RestFetch): UserLoaders {
+export function createUserLoaders(rest: RestFetch, observers?: LoaderObservers): UserLoaders {
   return {
-    users: batchLoader<RestUser>(rest, { service: 'user', path: '/users', idsParam: 'ids', keyOf: (u) => u.id, resource: 'User' }),
+    users: batchLoader<RestUser>(rest, { service: 'user', path: '/users', idsParam: 'ids', keyOf: (u) => u.id, resource: 'User' }, observers),
   };
 }

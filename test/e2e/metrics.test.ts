@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { manifestOperation } from '../support/manifests.ts';
 import { operation } from '../support/operations.ts';
+import { hashOperation } from '../../gateway/persisted-queries/manifest.ts';
 import { metricValue } from '../support/metrics.ts';
 import { startSystem, tokenFor, type System } from '../support/system.ts';
 
@@ -48,5 +49,51 @@ describe('subgraph metrics', () => {
     // The cart of user-0001 holds 20 products: one batch of 20 keys.
     assert.ok((metricValue(text, 'storefront_subgraph_dataloader_batch_size_bucket', { upstream: 'catalog', route: '/products', le: '20' }) ?? 0) >= 1);
     assert.equal(metricValue(text, 'storefront_subgraph_rest_breaker_state', { upstream: 'catalog' }), 0);
+  });
+});
+
+describe('cache metrics', () => {
+  const CACHES = ['document', 'apq', 'query_plan'] as const;
+  async function gatewayCaches() {
+    const text = await scrape();
+    const count = (cache: string, result: string) => metricValue(text, 'storefront_gateway_cache_requests_total', { cache, result }) ?? NaN;
+    return Object.fromEntries(CACHES.map((cache) => [cache, { hit: count(cache, 'hit'), miss: count(cache, 'miss') }]));
+  }
+  const delta = (before: Record<string, { hit: number; miss: number }>, after: Record<string, { hit: number; miss: number }>) =>
+    Object.fromEntries(Object.keys(after).map((k) => [k, { hit: after[k]!.hit - before[k]!.hit, miss: after[k]!.miss - before[k]!.miss }]));
+
+  it('count gateway cache hits and misses: the same document twice, then an APQ miss, registration and hit', async () => {
+    const before = await gatewayCaches();
+    const freeform = '{ cacheProbe: featuredProducts { id } }';
+    for (let i = 0; i < 2; i++) assert.equal((await system.graphql({ query: freeform })).body.errors, undefined);
+
+    const query = '{ apqProbe: featuredProducts { id name } }';
+    const persistedQuery = { version: 1, sha256Hash: hashOperation(query) };
+    assert.equal((await system.graphql({ extensions: { persistedQuery } })).body.errors?.[0]?.extensions?.['code'], 'PERSISTED_QUERY_NOT_FOUND');
+    assert.equal((await system.graphql({ query, extensions: { persistedQuery } })).body.errors, undefined);
+    assert.equal((await system.graphql({ extensions: { persistedQuery } })).body.errors, undefined);
+
+    assert.deepEqual(delta(before, await gatewayCaches()), {
+      // Each document is analysed once and planned once; the request refused as not found reaches neither.
+      document: { miss: 2, hit: 2 },
+      apq: { miss: 1, hit: 1 },
+      query_plan: { miss: 2, hit: 2 },
+    });
+  });
+
+  it('count DataLoader loads answered from the per-request cache: the same product twice in one request is one hit', async () => {
+    const metricsUrl = system.subgraphs.catalog.url.replace('/graphql', '/metrics');
+    const loads = async () => {
+      const text = await (await fetch(metricsUrl)).text();
+      const count = (result: string) => metricValue(text, 'storefront_subgraph_dataloader_cache_requests_total', { upstream: 'catalog', route: '/products', result }) ?? 0;
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const before = await loads();
+    system.resetCalls();
+    const r = await system.graphql({ query: '{ a: product(id: "prod-00007") { name } b: product(id: "prod-00007") { name } }' });
+    assert.equal(r.body.errors, undefined);
+    assert.equal((r.body.extensions?.['restCalls'] as Record<string, number>)['catalog GET /products'], 1);
+    const after = await loads();
+    assert.deepEqual({ hit: after.hit - before.hit, miss: after.miss - before.miss }, { hit: 1, miss: 1 });
   });
 });

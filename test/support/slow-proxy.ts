@@ -1,13 +1,23 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A request as the proxy received it, before any delay. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
 
 /**
  * An HTTP hop that holds every request for `delayMs` before forwarding it to
  * `target`: network latency injected in front of a real service, for tests of
- * draining and timeouts. It forwards method, headers and body unchanged.
+ * draining and timeouts. It forwards method, headers and body unchanged, and
+ * records every request on arrival (`received`), forwarded or not.
  */
-export async function startSlowProxy(target: string, delayMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startSlowProxy(target: string, delayMs: number): Promise<{ url: string; received: ProxiedRequest[]; close: () => Promise<void> }> {
+  const received: ProxiedRequest[] = [];
   const server: Server = createServer(async (req, res) => {
+    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -25,6 +35,7 @@ export async function startSlowProxy(target: string, delayMs: number): Promise<{
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

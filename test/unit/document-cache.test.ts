@@ -26,8 +26,19 @@ describe('document analysis cache', () => {
     assert.ok(invalid.kind === 'parsed' && !invalid.isValid());
   });
 
+  it('reports every lookup as a hit or a miss', () => {
+    const lookups: boolean[] = [];
+    const cache = new DocumentCache(schema, { onLookup: (hit) => lookups.push(hit) });
+    cache.analyze('{ product(id: "1") { id } }');
+    cache.analyze('{ product(id: "1") { id } }');
+    cache.analyze('{ product(id: ');
+    cache.analyze('{ product(id: ');
+    cache.analyze('{ product(id: "2") { id } }');
+    assert.deepEqual(lookups, [false, true, false, true, false], 'an unparsable document is cached and counted too');
+  });
+
   it('is bounded: the least recently used analyses are dropped', () => {
-    const cache = new DocumentCache(schema, 2);
+    const cache = new DocumentCache(schema, { maxEntries: 2 });
     const a = cache.analyze('{ product(id: "a") { id } }');
     cache.analyze('{ product(id: "b") { id } }');
     cache.analyze('{ product(id: "c") { id } }');

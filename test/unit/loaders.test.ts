@@ -39,6 +39,24 @@ describe('batch loader', () => {
     assert.deepEqual(calls.map((c) => c.query?.['ids']), ['p1,p2']);
   });
 
+  it('counts each load as a cache hit or a miss under its batch route, once bound', async () => {
+    const [fetch, calls] = idEndpoint(KNOWN);
+    const counts: Record<string, { hit: number; miss: number }> = {};
+    const observers = (route: string) => {
+      const c = (counts[route] = { hit: 0, miss: 0 });
+      return { hit: () => c.hit++, miss: () => c.miss++ };
+    };
+    const loader = batchLoader<Item>(fetch, { service: 'catalog', path: '/products', idsParam: 'ids', keyOf: (i) => i.id, resource: 'Product' }, observers);
+    await Promise.all([loader.load('p1'), loader.load('p1'), loader.load('p2')]);
+    await loader.load('p1');
+    await loader.loadMany(['p2', 'p3']);
+    loader.prime('p4', { id: 'p4' });
+    assert.deepEqual(await loader.load('p4'), { id: 'p4' });
+    assert.deepEqual(calls.map((c) => c.query?.['ids']), ['p1,p2', 'p3']);
+    // Misses are exactly the keys sent; hits are a duplicate in the same tick, repeats later, and a primed key.
+    assert.deepEqual(counts, { '/products': { hit: 4, miss: 3 } });
+  });
+
   it('puts a NOT_FOUND error in the slot of a key the upstream omitted', async () => {
     const [fetch] = idEndpoint(['p1']);
     const loader = batchLoader<Item>(fetch, { service: 'catalog', path: '/products', idsParam: 'ids', keyOf: (i) => i.id, resource: 'Product' });

@@ -18,9 +18,9 @@ const idOf = (client: string, name: string) => manifestOf(client).operations.fin
 
 const parse = (input: unknown) => validateConfig(persistedQueriesConfigSchema, input, 'persistedQueries');
 
-async function profile(name: 'web' | 'mobile', mode?: PersistedQueryMode) {
+async function profile(name: 'web' | 'mobile', mode?: PersistedQueryMode, onApqLookup?: (hit: boolean) => void) {
   const config = resolvePersistedQueriesConfig(name, parse({ ...(mode ? { mode } : {}), manifestPath: `${ROOT}persisted-queries/manifests/${name}.json`, watchManifests: false }));
-  return startPersistedQueries(config, silentLogger);
+  return startPersistedQueries(config, silentLogger, onApqLookup);
 }
 
 function codeOf(handled: HandledRequest): string {
@@ -91,6 +91,33 @@ describe('persisted queries for a profile (extract, look up, decide)', () => {
       assert.equal(codeOf(hit), 'allow apq');
       assert.equal(hit.kind === 'allow' && hit.outcome.query, query);
       assert.equal(codeOf(await pq.handle({ method: 'POST', body: { query: 'query Free { me { id } }' }, query: {} }, 'web')), 'allow freeform');
+    } finally {
+      await pq.close();
+    }
+  });
+
+  it('reports each APQ store lookup: a miss, a hit after registration, and stored text that does not hash to its key as a miss', async () => {
+    const lookups: boolean[] = [];
+    const pq = await profile('web', undefined, (hit) => lookups.push(hit));
+    try {
+      const query = 'query Counted { featuredProducts { id } }';
+      const hash = hashOperation(query);
+      const byHash = { method: 'POST' as const, body: { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, query: {} };
+      await pq.handle(byHash, 'web');
+      const registration = await pq.handle({ ...byHash, body: { ...byHash.body, query } }, 'web');
+      assert.ok(registration.kind === 'allow' && registration.outcome.register);
+      await pq.register(registration.outcome.register);
+      await pq.handle(byHash, 'web');
+      assert.deepEqual(lookups, [false, true], 'a registration carries its text: no lookup');
+
+      // Neither a manifest id nor a free-form body touches the store.
+      await pq.handle({ method: 'POST', body: { documentId: `sha256:${idOf('web', 'FrontPage')}` }, query: {} }, 'web');
+      await pq.handle({ method: 'POST', body: { query: 'query Free { me { id } }' }, query: {} }, 'web');
+      assert.deepEqual(lookups, [false, true]);
+
+      await pq.store.set(hash, 'query Other { me { id } }');
+      assert.equal(codeOf(await pq.handle(byHash, 'web')), `${ErrorCode.PERSISTED_QUERY_NOT_FOUND} 200`);
+      assert.deepEqual(lookups, [false, true, false]);
     } finally {
       await pq.close();
     }

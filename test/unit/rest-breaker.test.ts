@@ -32,7 +32,7 @@ const { servers, clients } = closedAfterFile<RestClient>();
 // Small windows keep the tests fast; the cooldown is long enough that a slow CI
 // machine cannot reach half-open between two assertions that expect "open".
 const BREAKER: RestBreakerConfig = { enabled: true, failureThresholdPercent: 50, volumeThreshold: 4, windowMs: 10_000, cooldownMs: 400 };
-const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, budgetPercent: 0, minRetriesPerSecond: 0 };
+const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, budgetPercent: 0, minRetriesPerSecond: 0, minAttemptMs: 0 };
 
 function client(url: string, breaker: Partial<RestBreakerConfig> = {}): RestClient {
   const c = new RestClient({ service: 'pricing', baseUrl: url, timeoutMs: 2000, logger, breaker: { ...BREAKER, ...breaker }, retry: NO_RETRY });
@@ -208,7 +208,7 @@ describe('breaker and retry config', () => {
   it('documents its defaults', () => {
     const config = parseSubgraphConfig(base);
     assert.deepEqual(config.restBreaker, { enabled: true, failureThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, cooldownMs: 5000 });
-    assert.deepEqual(config.restRetry, { maxAttempts: 2, baseDelayMs: 25, maxDelayMs: 250, budgetPercent: 10, minRetriesPerSecond: 1 });
+    assert.deepEqual(config.restRetry, { maxAttempts: 2, baseDelayMs: 25, maxDelayMs: 250, budgetPercent: 10, minRetriesPerSecond: 1, minAttemptMs: 100 });
   });
 
   it('merges a partial override with the defaults', () => {

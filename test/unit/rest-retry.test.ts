@@ -7,7 +7,7 @@ import { createLogger } from '../../common/logger.ts';
 import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
 import type { RestBreakerConfig, RestRetryConfig } from '../../subgraphs/shared/config.ts';
 import { RestClient, type RestCall } from '../../subgraphs/shared/rest-client.ts';
-import { backoffDelayMs, RetryBudget } from '../../subgraphs/shared/retry.ts';
+import { backoffDelayMs, retryFitsDeadline, RetryBudget } from '../../subgraphs/shared/retry.ts';
 import { closedAfterFile } from '../support/cleanup.ts';
 
 const logger = createLogger('test', 'silent');
@@ -31,7 +31,7 @@ function answer(res: ServerResponse, status: number): void {
 
 const { servers, clients } = closedAfterFile<RestClient>();
 
-const RETRY: RestRetryConfig = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, budgetPercent: 10, minRetriesPerSecond: 1 };
+const RETRY: RestRetryConfig = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, budgetPercent: 10, minRetriesPerSecond: 1, minAttemptMs: 100 };
 // A breaker that cannot open in these tests, so only the retry policy is at work.
 const QUIET_BREAKER: RestBreakerConfig = { enabled: false, failureThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, cooldownMs: 5000 };
 
@@ -43,9 +43,9 @@ function client(url: string, retry: Partial<RestRetryConfig> = {}, breaker: Part
 
 const GET: RestCall = { method: 'GET', path: '/products', route: '/products', resource: 'Products' };
 
-async function outcome(c: RestClient, call: RestCall = GET, recorder = new CallRecorder()): Promise<string> {
+async function outcome(c: RestClient, call: RestCall = GET, recorder = new CallRecorder(), deadlineAt?: number): Promise<string> {
   try {
-    await c.call(call, { recorder, requestId: 'r' });
+    await c.call(call, { recorder, requestId: 'r', ...(deadlineAt === undefined ? {} : { deadlineAt }) });
     return 'ok';
   } catch (error) {
     return String((error as GraphQLError).extensions['code']);
@@ -143,6 +143,74 @@ describe('retries of REST reads', () => {
     // The first call: attempt 1 (volume 1, stays closed), retry (volume 2: opens), no third attempt.
     assert.equal(up.received.length, 2);
     assert.deepEqual(results, ['UPSTREAM_SERVICE_ERROR', ...Array(5).fill('UPSTREAM_CIRCUIT_OPEN')]);
+  });
+});
+
+describe('REST calls within the request deadline', () => {
+  const hang = () => {}; // never answers
+  const inMs = (ms: number) => performance.now() + ms;
+
+  it('cuts an attempt to what is left of the deadline and does not retry once it is spent', async () => {
+    const up = await upstream(hang);
+    const started = performance.now();
+    assert.equal(await outcome(client(up.url, {}, {}, 2000), GET, new CallRecorder(), inMs(200)), 'UPSTREAM_TIMEOUT');
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 190 && elapsed < 1000, `gave up after ${elapsed} ms; the deadline was 200 ms, the per-call timeout 2000 ms`);
+    assert.equal(up.received.length, 1);
+  });
+
+  it('does not start a retry (nor its backoff) when less than minAttemptMs would be left after the backoff', async () => {
+    const up = await upstream((_n, _req, res) => answer(res, 503));
+    const started = performance.now();
+    assert.equal(await outcome(client(up.url, { minAttemptMs: 500, baseDelayMs: 200, maxDelayMs: 200 }), GET, new CallRecorder(), inMs(400)), 'UPSTREAM_SERVICE_ERROR');
+    assert.equal(up.received.length, 1);
+    assert.ok(performance.now() - started < 200, 'answered at once, without sleeping the backoff');
+  });
+
+  it('retries when the deadline leaves room, the retry cut to the time left', async () => {
+    const up = await upstream((n, _req, res) => {
+      if (n === 1) answer(res, 503); // the retry hangs
+    });
+    const started = performance.now();
+    assert.equal(await outcome(client(up.url, { minAttemptMs: 50 }, {}, 2000), GET, new CallRecorder(), inMs(300)), 'UPSTREAM_TIMEOUT');
+    const elapsed = performance.now() - started;
+    assert.equal(up.received.length, 2);
+    assert.ok(elapsed >= 290 && elapsed < 1000, `gave up after ${elapsed} ms; the deadline was 300 ms`);
+  });
+
+  it('fails at once with UPSTREAM_TIMEOUT when the deadline has passed, sending and recording nothing', async () => {
+    const up = await upstream((_n, _req, res) => answer(res, 200));
+    const recorder = new CallRecorder();
+    const c = client(up.url);
+    for (const call of [GET, { ...GET, method: 'POST', body: {} } as const]) {
+      try {
+        await c.call(call, { recorder, requestId: 'r', deadlineAt: inMs(-1) });
+        assert.fail('expected UPSTREAM_TIMEOUT');
+      } catch (error) {
+        assert.equal((error as GraphQLError).extensions['code'], 'UPSTREAM_TIMEOUT');
+        assert.equal((error as GraphQLError).message, "catalog service was not called: the request's deadline had passed");
+      }
+    }
+    assert.equal(up.received.length, 0);
+    assert.deepEqual(recorder.snapshot(), {});
+  });
+
+  it('without a deadline, an attempt has the whole per-call timeout', async () => {
+    const up = await upstream((n, _req, res) => setTimeout(() => answer(res, 200), n === 1 ? 300 : 0));
+    assert.equal(await outcome(client(up.url, {}, {}, 2000)), 'ok');
+    assert.equal(up.received.length, 1);
+  });
+});
+
+describe('retry within the deadline (decision)', () => {
+  it('retries only when minAttemptMs is left after the backoff', () => {
+    assert.equal(retryFitsDeadline(Infinity, 250, 100), true, 'no deadline');
+    assert.equal(retryFitsDeadline(1000, 250, 100), true);
+    assert.equal(retryFitsDeadline(350, 250, 100), true, 'exactly enough');
+    assert.equal(retryFitsDeadline(349, 250, 100), false);
+    assert.equal(retryFitsDeadline(100, 0, 100), true);
+    assert.equal(retryFitsDeadline(0, 0, 0), true, 'minAttemptMs 0 leaves it to the spent-deadline check');
+    assert.equal(retryFitsDeadline(0, 0, 1), false);
   });
 });
 

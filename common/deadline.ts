@@ -1,0 +1,29 @@
+/**
+ * Deadline propagation from the gateway to the subgraphs, as Envoy's
+ * `x-envoy-expected-rq-timeout-ms` and gRPC's `grpc-timeout` do it: each
+ * subgraph fetch says how many milliseconds the gateway will still wait for
+ * it (relative, so clocks need not agree), and the subgraph stops calling its
+ * REST service once that time is spent instead of working for an answer
+ * nobody will read.
+ */
+export const DEADLINE_HEADER = 'x-storefront-deadline-ms';
+
+/** Whole milliseconds, nothing else: no sign, no exponent, no fraction, no list. */
+const MILLISECONDS = /^\d+$/;
+
+/**
+ * The time budget of one subgraph request, in ms: the header's value when it
+ * is one well-formed number, never more than `maxMs` (the subgraph's own
+ * limit, so a hostile or mistaken value cannot lengthen anything); `maxMs`
+ * when the header is absent or malformed (negative, fractional, not a number,
+ * sent twice). Pure; the header is not signed, which is why it can only shorten.
+ */
+export function deadlineBudgetMs(header: string | readonly string[] | undefined, maxMs: number): number {
+  if (typeof header !== 'string' || !MILLISECONDS.test(header)) return maxMs;
+  return Math.min(Number(header), maxMs);
+}
+
+/** Milliseconds left until `deadlineAt` (a `performance.now()` time), never negative, rounded down. */
+export function remainingMs(deadlineAt: number, now: number = performance.now()): number {
+  return Math.max(0, Math.floor(deadlineAt - now));
+}
