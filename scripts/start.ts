@@ -140,6 +140,11 @@ async function main(): Promise<number> {
     });
   }
 
+  // Last resort: whatever way this process ends (an uncaught error, process.exit from a
+  // path that skipped stopAll), no child outlives it. Only SIGKILL of this process escapes.
+  process.once('exit', () => {
+    for (const { child } of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   process.once('SIGINT', () => failure?.('interrupted'));
   process.once('SIGTERM', () => failure?.('terminated'));
 

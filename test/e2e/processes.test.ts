@@ -56,9 +56,16 @@ async function freePortBase(): Promise<number> {
 }
 
 describe('npm start', () => {
-  it('starts every process, prints URLs, a token and curl commands, serves the front page, and stops cleanly on Ctrl-C', async () => {
+  it('starts every process, prints URLs, a token and curl commands, serves the front page, and stops cleanly on Ctrl-C', async (t) => {
     const base = await freePortBase();
     const r = run('scripts/start.ts', ['--web-port', String(base), '--mobile-port', String(base + 10), '--subgraph-base-port', String(base + 20), '--rest-base-port', String(base + 30)]);
+    t.after(async () => {
+      // On a failed assertion, stop it the way a user would, so its twelve processes stop too.
+      if (!r.hasExited()) {
+        r.kill('SIGINT');
+        await r.exited;
+      }
+    });
     await waitForOutput(r, 'storefront-bff is running', 90_000);
     const out = r.output();
     assert.match(out, new RegExp(`web gateway +http://127\\.0\\.0\\.1:${base}/graphql`));
