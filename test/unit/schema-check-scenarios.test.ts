@@ -76,6 +76,16 @@ describe('schema:check scenarios', () => {
     ]);
   });
 
+  it('required argument added: BREAKING, and every operation that does not pass it no longer validates', async () => {
+    const report = await checkEdits([{ subgraph: 'catalog', search: '  product(id: ID!): Product', replace: '  product(id: ID!, locale: String!): Product' }]);
+    assert.equal(exitCodeOf(report), 1);
+    const lines = summarise(report.findings);
+    assert.equal(lines[0], 'BREAKING schema FIELD_ARGUMENT_ADDED Query.product.locale');
+    assert.ok(lines.includes('BREAKING operation INVALID Query.product mobile@4.11.0 ProductPage product'), lines.join('\n'));
+    const invalid = report.findings.find((f) => f.kind === 'operation' && f.release === '4.11.0');
+    assert.match(invalid!.message, /argument "locale" of type "String!" is required/);
+  });
+
   it('non-null → nullable on a field operations select: BREAKING for each client that selects it, though every operation still validates', async () => {
     const report = await checkEdits([{ subgraph: 'pricing', search: '  effectivePrice: Money!\n', replace: '  effectivePrice: Money\n' }]);
     assert.equal(exitCodeOf(report), 1);
