@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
+import { startDeadline } from '../common/deadline.ts';
 import { ErrorCode, storefrontError } from '../common/errors.ts';
 import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../subgraphs/shared/breaker.ts';
 import type { RestBreakerConfig } from '../subgraphs/shared/config.ts';
@@ -87,8 +88,8 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const deadline = (options.context as Partial<GatewayContext>).deadline;
-    const own = AbortSignal.timeout(this.timeoutMs);
-    const signal = deadline ? AbortSignal.any([deadline, own]) : own;
+    const own = startDeadline(this.timeoutMs);
+    const signal = deadline ? AbortSignal.any([deadline, own.signal]) : own.signal;
     try {
       return await fetchSignal.run(signal, () => super.process(options));
     } catch (error) {
@@ -99,10 +100,13 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
       if (deadline?.aborted) {
         throw storefrontError(ErrorCode.GATEWAY_TIMEOUT, `The request's deadline passed before the ${this.subgraphName} subgraph answered`, { details: { serviceName: this.subgraphName } });
       }
-      if (own.aborted) {
+      if (own.signal.aborted) {
         throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${this.timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs: this.timeoutMs } });
       }
       throw this.unavailable('is unavailable');
+    } finally {
+      // super.process() has read the whole response by now.
+      own.clear();
     }
   }
 
