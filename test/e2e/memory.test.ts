@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { queryObjects } from 'node:v8';
 import { after, before, describe, it } from 'node:test';
 import { operation } from '../support/operations.ts';
@@ -17,6 +18,18 @@ before(async () => {
   system = await startSystem();
 });
 after(() => system.stop());
+
+describe('memory held from start-up', () => {
+  it('loads the Redis client and the OTLP exporter only when they are configured', () => {
+    // Each holds megabytes of heap (code, source maps) in every process that
+    // imports it, and V8 lets the heap grow to a multiple of what it holds.
+    // (The CommonJS module cache also lists packages loaded through `import`.)
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    for (const name of ['ioredis', '@opentelemetry/exporter-trace-otlp-http']) {
+      assert.deepEqual(loaded.filter((path) => path.includes(`/node_modules/${name}/`)), [], `${name} is loaded by a system with no Redis and no OTLP endpoint`);
+    }
+  });
+});
 
 describe('memory held per request', () => {
   it('lets go of every timer a request started once it is answered', async () => {
