@@ -1,5 +1,7 @@
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { parseFlags } from '../common/config.ts';
 import { mintDevToken } from '../common/dev-token.ts';
@@ -50,8 +52,10 @@ export function devTokens(): Promise<string[]> {
 export class Processes {
   readonly #children: ChildProcess[] = [];
 
-  async start(script: string, args: readonly string[], healthUrl: string, headers?: Record<string, string>): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  async start(script: string, args: readonly string[], healthUrl: string, headers?: Record<string, string>, probe?: HeapProbe): Promise<ChildProcess> {
+    const probeArgs = probe ? ['--expose-gc', '--import', './bench/heap-probe.ts'] : [];
+    const env = probe ? { ...process.env, STOREFRONT_HEAP_PROBE_FILE: probe.file } : process.env;
+    const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs, script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
     this.#children.push(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
@@ -116,6 +120,26 @@ function backendRequest<T>(backend: ChildProcess, message: string, key: string):
     backend.on('message', onMessage);
     backend.send(message);
   });
+}
+
+/** Where a gateway started with the heap probe (bench/heap-probe.ts) writes its figures. */
+export class HeapProbe {
+  readonly #dir = mkdtempSync(join(tmpdir(), 'storefront-bench-'));
+  readonly file = join(this.#dir, 'memory.json');
+
+  /** JS heap in use after a full collection, in MB (heap only: ArrayBuffers and other external memory are a few MB in both gateways). */
+  async heapAfterGcMb(child: ChildProcess): Promise<number> {
+    rmSync(this.file, { force: true });
+    child.kill('SIGUSR2');
+    for (let waited = 0; waited < 10_000 && !existsSync(this.file); waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 50)); // the write may still be under way
+    const usage = JSON.parse(readFileSync(this.file, 'utf8')) as NodeJS.MemoryUsage;
+    return Math.round(usage.heapUsed / (1024 * 1024));
+  }
+
+  remove(): void {
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
 }
 
 export function peakRssMb(child: ChildProcess): number {
@@ -220,6 +244,8 @@ export interface Measurements<N extends string> {
   readonly results: Record<N, Result[]>;
   /** Highest VmHWM over the gateway's processes (one per round), in MB. */
   readonly peaks: Record<N, number>;
+  /** Highest JS heap after a full collection at the end of a round, in MB: what the gateway holds, without the garbage VmHWM also counts. */
+  readonly heaps: Record<N, number>;
 }
 
 /**
@@ -238,38 +264,47 @@ export async function runRounds<N extends string>(
 ): Promise<Measurements<N>> {
   const results = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<N, Result[]>;
   const peaks = Object.fromEntries(names.map((n) => [n, 0])) as Record<N, number>;
+  const heaps = Object.fromEntries(names.map((n) => [n, 0])) as Record<N, number>;
   const width = Math.max(7, ...names.map((n) => n.length));
-  for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? names : ([names[1], names[0]] as const);
-    for (const name of order) {
-      const g = gateways[name];
-      const child = await processes.start(g.script, g.args, g.health, g.healthHeaders);
-      await g.verify?.();
-      await load(g, child, options.warmupS, options.connections, graph.backend);
-      const r = await load(g, child, options.durationS, options.connections, graph.backend);
-      peaks[name] = Math.max(peaks[name], peakRssMb(child));
-      results[name].push(r);
-      console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}${more(r)}`);
-      await processes.stop(child);
+  const probe = new HeapProbe();
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 === 0 ? names : ([names[1], names[0]] as const);
+      for (const name of order) {
+        const g = gateways[name];
+        const child = await processes.start(g.script, g.args, g.health, g.healthHeaders, probe);
+        await g.verify?.();
+        await load(g, child, options.warmupS, options.connections, graph.backend);
+        const r = await load(g, child, options.durationS, options.connections, graph.backend);
+        // VmHWM first: the probe's collection must not be part of what is measured.
+        peaks[name] = Math.max(peaks[name], peakRssMb(child));
+        const heap = await probe.heapAfterGcMb(child);
+        heaps[name] = Math.max(heaps[name], heap);
+        results[name].push(r);
+        console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}  heap after GC ${heap} MB${more(r)}`);
+        await processes.stop(child);
+      }
     }
+  } finally {
+    probe.remove();
   }
-  return { results, peaks };
+  return { results, peaks, heaps };
 }
 
 export const mean = (rs: readonly Result[], k: keyof Result) => rs.reduce((a, r) => a + r[k], 0) / rs.length;
 
 /** The summary table (means over rounds, errors summed) and the ratio first/second. */
-export function printTable<N extends string>({ results, peaks }: Measurements<N>, [a, b]: readonly [N, N]): void {
+export function printTable<N extends string>({ results, peaks, heaps }: Measurements<N>, [a, b]: readonly [N, N]): void {
   const width = Math.max(8, a.length + 1, b.length + 1);
   const row = (name: N) => {
     const rs = results[name];
-    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${String(peaks[name]).padStart(9)}`;
+    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${String(peaks[name]).padStart(9)} ${String(heaps[name]).padStart(9)}`;
   };
-  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'peak MB'.padStart(9)}`);
+  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'peak MB'.padStart(9)} ${'heap MB'.padStart(9)}`);
   console.log(row(a));
   console.log(row(b));
   const ratio = (k: keyof Result) => (mean(results[a], k) / mean(results[b], k)).toFixed(2);
-  console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x, p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x`);
+  console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x, p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x, heap after GC ${(heaps[a] / heaps[b]).toFixed(2)}x`);
 }
 
 /**

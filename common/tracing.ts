@@ -1,7 +1,8 @@
 import { context, propagation, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { createRequire } from 'node:module';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -11,6 +12,7 @@ import {
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -64,13 +66,26 @@ function install(serviceName: string, processors: SpanProcessor[], recording: bo
 }
 
 /**
+ * The OTLP/HTTP exporter, loaded only when an endpoint is configured: it and
+ * its transformer and protobuf dependencies hold about 3 MB of heap in every
+ * process that imports them, and V8 lets the heap grow to a multiple of what
+ * it holds. The package is CommonJS, so `require` returns the same module an
+ * `import` would, synchronously.
+ */
+function otlpExporter(url: string): SpanExporter {
+  const load = createRequire(import.meta.url);
+  const { OTLPTraceExporter: Exporter } = load('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: typeof OTLPTraceExporter };
+  return new Exporter({ url });
+}
+
+/**
  * Sets tracing up for this process; the first call wins (in production each
  * process runs one gateway or one subgraph; in tests several share a process
  * and the test's in-memory exporter, installed first, wins).
  */
 export function startTracing(options: TracingOptions): void {
   if (installed) return;
-  const processors = options.otlpEndpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint }))] : [];
+  const processors = options.otlpEndpoint ? [new BatchSpanProcessor(otlpExporter(options.otlpEndpoint))] : [];
   const provider = install(options.serviceName, processors, processors.length > 0);
   installed = { kind: options.otlpEndpoint ? 'otlp' : 'off', provider, serviceName: options.serviceName };
 }

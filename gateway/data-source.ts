@@ -10,7 +10,7 @@ import type { GatewayMetrics } from './metrics.ts';
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../common/logger.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { DEADLINE_HEADER, remainingMs } from '../common/deadline.ts';
+import { DEADLINE_HEADER, remainingMs, startDeadline } from '../common/deadline.ts';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
 import { injectTraceContext } from '../common/tracing.ts';
 import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
@@ -90,8 +90,8 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const { deadline, deadlineAt: requestDeadlineAt } = options.context as Partial<GatewayContext>;
-    const own = AbortSignal.timeout(this.timeoutMs);
-    const signal = deadline ? AbortSignal.any([deadline, own]) : own;
+    const own = startDeadline(this.timeoutMs);
+    const signal = deadline ? AbortSignal.any([deadline, own.signal]) : own.signal;
     const deadlineAt = Math.min(performance.now() + this.timeoutMs, requestDeadlineAt ?? Infinity);
     try {
       return await fetchScope.run({ signal, deadlineAt }, () => super.process(options));
@@ -103,10 +103,13 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
       if (deadline?.aborted) {
         throw storefrontError(ErrorCode.GATEWAY_TIMEOUT, `The request's deadline passed before the ${this.subgraphName} subgraph answered`, { details: { serviceName: this.subgraphName } });
       }
-      if (own.aborted) {
+      if (own.signal.aborted) {
         throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${this.timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs: this.timeoutMs } });
       }
       throw this.unavailable('is unavailable');
+    } finally {
+      // super.process() has read the whole response by now.
+      own.clear();
     }
   }
 

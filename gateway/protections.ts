@@ -9,7 +9,6 @@ import { readCostDirectives } from './analysis/cost/index.ts';
 import { DEFAULT_LIMITS } from './analysis/limits.ts';
 import { applyLimitOverrides } from './analysis/limits-config.ts';
 import { MemoryBucketStore } from './budget/memory-store.ts';
-import { RedisBucketStore } from './budget/redis-store.ts';
 import type { BucketStore } from './budget/store.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -50,13 +49,18 @@ function manifestsToLoad(config: Readonly<GatewayConfig>, logger: Logger) {
   return { ...withReleases, manifestPaths: withReleases.manifestPaths.filter((path) => path !== implicit) };
 }
 
+/** The Redis store, and ioredis with it (about 1.3 MB of heap), is loaded only when a Redis URL is configured. */
+async function createBucketStore(budget: GatewayConfig['cost']['budget'], logger: Logger): Promise<BucketStore> {
+  if (!budget.redisUrl) return new MemoryBucketStore();
+  const { RedisBucketStore } = await import('./budget/redis-store.ts');
+  return new RedisBucketStore({ url: budget.redisUrl, keyPrefix: budget.redisKeyPrefix, commandTimeoutMs: budget.redisCommandTimeoutMs, logger });
+}
+
 /** Builds every protection of one gateway process from its validated config. */
 export async function startProtections(config: Readonly<GatewayConfig>, metrics: GatewayMetrics, logger: Logger): Promise<Protections & { close(): Promise<void> }> {
   const persisted = await startPersistedQueries(manifestsToLoad(config, logger), logger, metrics.cacheLookup('apq'));
   const { budget } = config.cost;
-  const budgets: BucketStore = budget.redisUrl
-    ? new RedisBucketStore({ url: budget.redisUrl, keyPrefix: budget.redisKeyPrefix, commandTimeoutMs: budget.redisCommandTimeoutMs, logger })
-    : new MemoryBucketStore();
+  const budgets = await createBucketStore(budget, logger);
   metrics.budgetBackend.set(budgets.backend() === 'redis' ? 1 : 0);
   return {
     limits: applyLimitOverrides(DEFAULT_LIMITS[config.profile], config.limits),

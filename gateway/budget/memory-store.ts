@@ -6,13 +6,19 @@ import type { BucketStore } from './store.ts';
  * Buckets in this process. Bounded: at most `maxClients` buckets are kept, and
  * a bucket idle long enough to be full again is dropped (a fresh bucket is full,
  * so forgetting it changes nothing).
+ *
+ * The bound is a size (each bucket counts 1), not lru-cache's `max`: `max`
+ * preallocates its index arrays (and the TTL arrays on the first `ttl`), which
+ * for the default 100,000 clients is 4 MB held from start-up whether or not
+ * any client ever comes, and the gateway's peak memory grows by a multiple of
+ * what it holds. Sized entries grow with the clients actually seen.
  */
 export class MemoryBucketStore implements BucketStore {
   readonly #buckets: LRUCache<string, BucketState>;
 
   constructor(options: { maxClients?: number; now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
-    this.#buckets = new LRUCache({ max: options.maxClients ?? 100_000 });
+    this.#buckets = new LRUCache({ maxSize: options.maxClients ?? 100_000, sizeCalculation: () => 1 });
   }
 
   readonly #now: () => number;

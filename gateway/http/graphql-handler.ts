@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { startDeadline } from '../../common/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { graphqlErrorBody } from '../../common/http-server.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
@@ -104,22 +105,28 @@ async function execute(
   for (const [key, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const response: HTTPGraphQLResponse = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: forwarded.method, headers, search: forwarded.search, body: forwarded.body },
-    context: async () => ({
-      identity: caller.identity,
-      requestId: caller.requestId,
-      identityAssertion,
-      restCalls: {},
-      deadline: AbortSignal.timeout(deps.requestTimeoutMs),
-      deadlineAt: performance.now() + deps.requestTimeoutMs,
-      ...(admission ? { admission } : {}),
-    }),
-  });
-  let body = '';
-  if (response.body.kind === 'complete') body = response.body.string;
-  else for await (const chunk of response.body.asyncIterator) body += chunk;
-  return { status: response.status ?? 200, headers: response.headers, body };
+  const deadline = startDeadline(deps.requestTimeoutMs);
+  const deadlineAt = performance.now() + deps.requestTimeoutMs;
+  try {
+    const response: HTTPGraphQLResponse = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: forwarded.method, headers, search: forwarded.search, body: forwarded.body },
+      context: async () => ({
+        identity: caller.identity,
+        requestId: caller.requestId,
+        identityAssertion,
+        restCalls: {},
+        deadline: deadline.signal,
+        deadlineAt,
+        ...(admission ? { admission } : {}),
+      }),
+    });
+    let body = '';
+    if (response.body.kind === 'complete') body = response.body.string;
+    else for await (const chunk of response.body.asyncIterator) body += chunk;
+    return { status: response.status ?? 200, headers: response.headers, body };
+  } finally {
+    deadline.clear();
+  }
 }
 
 /** Refusals never reach Apollo Server's request log: one line here, same fields. */

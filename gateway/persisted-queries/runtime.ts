@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/logger.ts';
-import { MemoryApqStore, RedisApqStore, type ApqStore } from './apq-store.ts';
+import { MemoryApqStore, type ApqStore } from './apq-store.ts';
 import { UnknownOperationAudit } from './audit.ts';
 import type { ResolvedPersistedQueriesConfig } from './config.ts';
 import { apqLookupFor, decide, type PersistedQueryMode, type PersistedQueryOutcome } from './decide.ts';
@@ -27,10 +27,11 @@ export interface PersistedQueries {
   close(): Promise<void>;
 }
 
-export function createApqStore(apq: ResolvedPersistedQueriesConfig['apq'], logger: Logger): ApqStore {
-  return apq.redisUrl
-    ? new RedisApqStore({ url: apq.redisUrl, ttlSeconds: apq.ttlSeconds, keyPrefix: apq.redisKeyPrefix, commandTimeoutMs: apq.redisCommandTimeoutMs, logger })
-    : new MemoryApqStore({ maxEntries: apq.maxEntries, maxBytes: apq.maxBytes, ttlSeconds: apq.ttlSeconds });
+/** The Redis store, and ioredis with it (about 1.3 MB of heap), is loaded only when a Redis URL is configured. */
+export async function createApqStore(apq: ResolvedPersistedQueriesConfig['apq'], logger: Logger): Promise<ApqStore> {
+  if (!apq.redisUrl) return new MemoryApqStore({ maxEntries: apq.maxEntries, maxBytes: apq.maxBytes, ttlSeconds: apq.ttlSeconds });
+  const { RedisApqStore } = await import('./apq-redis-store.ts');
+  return new RedisApqStore({ url: apq.redisUrl, ttlSeconds: apq.ttlSeconds, keyPrefix: apq.redisKeyPrefix, commandTimeoutMs: apq.redisCommandTimeoutMs, logger });
 }
 
 /**
@@ -40,7 +41,7 @@ export function createApqStore(apq: ResolvedPersistedQueriesConfig['apq'], logge
  */
 export async function startPersistedQueries(config: ResolvedPersistedQueriesConfig, logger: Logger, onApqLookup: (hit: boolean) => void = () => {}): Promise<PersistedQueries> {
   const manifests = await watchManifests({ paths: config.manifestPaths, watch: config.watchManifests, logger });
-  const store = createApqStore(config.apq, logger);
+  const store = await createApqStore(config.apq, logger);
   const audit = new UnknownOperationAudit(logger);
   const { mode } = config;
   return {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
-import { remainingMs } from '../../common/deadline.ts';
+import { remainingMs, startDeadline } from '../../common/deadline.ts';
 import type { Logger } from '../../common/logger.ts';
 import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/identity.ts';
@@ -164,16 +164,18 @@ export class RestClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.body);
     }
-    const response = await this.#pool.request({
-      method: call.method,
-      path,
-      headers,
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    recordRestStatus(response.statusCode);
-    const text = await response.body.text();
-    if (response.statusCode >= 400) throw new UpstreamStatusError(response.statusCode, text);
+    const deadline = startDeadline(timeoutMs);
+    let text: string;
+    let status: number;
+    try {
+      const response = await this.#pool.request({ method: call.method, path, headers, body, signal: deadline.signal });
+      status = response.statusCode;
+      recordRestStatus(status);
+      text = await response.body.text();
+    } finally {
+      deadline.clear();
+    }
+    if (status >= 400) throw new UpstreamStatusError(status, text);
     try {
       return JSON.parse(text) as T;
     } catch {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { RedisApqStore } from '../../gateway/persisted-queries/apq-store.ts';
+import { RedisApqStore } from '../../gateway/persisted-queries/apq-redis-store.ts';
 import { hashOperation } from '../../gateway/persisted-queries/manifest.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 

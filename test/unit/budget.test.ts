@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { availableAt, refund, take, type BucketPolicy } from '../../gateway/budget/leaky-bucket.ts';
 import { MemoryBucketStore } from '../../gateway/budget/memory-store.ts';
+import { retainedBytes } from '../support/heap.ts';
 
 const policy: BucketPolicy = { maximumAvailable: 1000, restoreRatePerSecond: 50 };
 
@@ -58,5 +59,16 @@ describe('memory bucket store', () => {
     await store.take('b', 1000, policy);
     await store.take('c', 1000, policy);
     assert.equal((await store.take('a', 1000, policy)).allowed, true, 'a forgotten bucket is a full bucket');
+  });
+
+  it('holds memory for the clients it has seen, not for the ones it could hold', async () => {
+    // A gateway starts with no clients: its bound (100,000 by default) must not be paid for up front.
+    const before = retainedBytes();
+    const store = new MemoryBucketStore({ maxClients: 1_000_000, now: () => 0 });
+    await store.take('user:a', 10, policy);
+    await store.refund('user:a', 5, policy);
+    const grown = retainedBytes() - before;
+    assert.ok(grown < 4_000_000, `an empty store bounded at a million clients holds ${(grown / 1e6).toFixed(1)} MB`);
+    assert.equal((await store.take('user:a', 0, policy)).currentlyAvailable, 995, 'the store is still in use after the measurement');
   });
 });
