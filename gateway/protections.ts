@@ -1,6 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError } from '../common/config.ts';
+import { existsSync } from 'node:fs';
 import type { Logger } from '../common/logger.ts';
 import type { Protections } from './admission/admit.ts';
 import { DocumentCache } from './admission/document-cache.ts';
@@ -12,36 +10,24 @@ import { MemoryBucketStore } from './budget/memory-store.ts';
 import type { BucketStore } from './budget/store.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { defaultManifestPath, defaultReleasesDir, resolvePersistedQueriesConfig } from './persisted-queries/config.ts';
+import { defaultManifestPath, defaultReleasesDir, resolvePersistedQueriesConfig, type ResolvedPersistedQueriesConfig } from './persisted-queries/config.ts';
 import { startPersistedQueries } from './persisted-queries/runtime.ts';
 
-/** A directory's `*.json` manifests, oldest release first (numeric-aware: 4.9.0 before 4.10.0). */
-function releaseManifests(dir: string, implicit: boolean): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
-      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-      .map((n) => join(dir, n));
-  } catch (error) {
-    if (implicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ConfigError('gateway', [`persistedQueries.releasesDir: cannot read ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
-  }
-}
-
 /**
- * The manifests to load: the profile's main manifest, then every shipped
- * release's, then the extras. The default manifest is optional in modes that
- * accept free-form operations (apq, audit): a team running the gateway on its
- * own supergraph may have none. A manifest named in config, or needed by
- * safelist and require-id, must load, or the gateway does not start.
+ * The manifests to load: the profile's main manifest and the extras, plus the
+ * directory of shipped releases (every `*.json` in it, re-read on each reload,
+ * so a new release is served without a restart). The default manifest and
+ * releases directory are optional where they do not exist (the default
+ * manifest only in modes that accept free-form operations: apq, audit); a
+ * path named in config, or the manifest safelist and require-id need, must
+ * load, or the gateway does not start.
  */
-function manifestsToLoad(config: Readonly<GatewayConfig>, logger: Logger) {
+function manifestsToLoad(config: Readonly<GatewayConfig>, logger: Logger): ResolvedPersistedQueriesConfig {
   const resolved = resolvePersistedQueriesConfig(config.profile, config.persistedQueries);
   const { releasesDir } = config.persistedQueries;
-  const releases = releasesDir === null ? [] : releaseManifests(releasesDir ?? defaultReleasesDir(config.profile), releasesDir === undefined);
-  const mains = config.persistedQueries.manifestPath === null ? 0 : 1; // resolved.manifestPaths is [main?, ...extras]
-  const paths = resolved.manifestPaths;
-  const withReleases = { ...resolved, manifestPaths: [...paths.slice(0, mains), ...releases, ...paths.slice(mains)] };
+  const releases = releasesDir === undefined ? defaultReleasesDir(config.profile) : releasesDir;
+  const manifestDirs = releases === null || (releasesDir === undefined && !existsSync(releases)) ? [] : [releases];
+  const withReleases = { ...resolved, manifestDirs };
   const freeform = resolved.mode === 'apq' || resolved.mode === 'audit';
   const implicit = config.persistedQueries.manifestPath === undefined ? defaultManifestPath(config.profile) : undefined;
   if (!freeform || implicit === undefined || existsSync(implicit)) return withReleases;

@@ -57,6 +57,8 @@ export interface ResolvedPersistedQueriesConfig {
   readonly mode: PersistedQueryMode;
   /** The main manifest first, then the extras. */
   readonly manifestPaths: readonly string[];
+  /** Directories whose every `*.json` is a manifest (shipped releases), re-read on reload. Default none. */
+  readonly manifestDirs?: readonly string[];
   readonly watchManifests: boolean;
   readonly apq: ApqConfig;
 }

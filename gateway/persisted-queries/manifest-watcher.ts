@@ -1,11 +1,18 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../common/logger.ts';
 import { loadManifestIndex, ManifestError, type ManifestIndex } from './manifest.ts';
 
 export interface ManifestWatcherOptions {
   /** The main manifest first, then the extras. An empty list serves an empty index. */
   readonly paths: readonly string[];
+  /**
+   * Directories whose every `*.json` is a manifest too (shipped releases): read
+   * again on each reload, so a release file added or deleted takes effect
+   * without a restart. Default none.
+   */
+  readonly directories?: readonly string[];
   readonly logger: Logger;
   /** Reload when a file changes. Default true. */
   readonly watch?: boolean;
@@ -26,6 +33,23 @@ export interface ManifestWatcher {
   close(): void;
 }
 
+/** Marks a watched directory whose every `*.json` counts. */
+const ANY_JSON = new Set<string>();
+
+/** A directory's `*.json` files, oldest release first (numeric-aware: 4.9.0 before 4.10.0). */
+async function manifestsIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    throw new ManifestError(dir, [`cannot read the directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((n) => join(dir, n));
+}
+
 /**
  * Loads the manifests (throwing a ManifestError that lists every problem, so a
  * gateway never starts on a broken list), then reloads them all whenever one
@@ -33,7 +57,10 @@ export interface ManifestWatcher {
  * a bad deploy of the manifest must not turn into refusing every operation.
  */
 export async function watchManifests(options: ManifestWatcherOptions): Promise<ManifestWatcher> {
-  const paths = options.paths.map((p) => resolve(p));
+  const files = options.paths.map((p) => resolve(p));
+  const directories = (options.directories ?? []).map((d) => resolve(d));
+  const currentPaths = async () => [...files, ...(await Promise.all(directories.map(manifestsIn))).flat()];
+  let paths = await currentPaths();
   let index = await loadManifestIndex(paths);
   options.logger.info({ paths, operations: index.size }, 'persisted-query manifests loaded');
 
@@ -45,6 +72,7 @@ export async function watchManifests(options: ManifestWatcherOptions): Promise<M
 
   const reload = async (): Promise<void> => {
     try {
+      paths = await currentPaths();
       index = await loadManifestIndex(paths);
       options.logger.info({ paths, operations: index.size }, 'persisted-query manifests reloaded');
       options.onReload?.({ ok: true, index });
@@ -77,14 +105,15 @@ export async function watchManifests(options: ManifestWatcherOptions): Promise<M
     // old one, as editors and deploy tools do) replaces the inode a file watch
     // is bound to, and the watch would go silent.
     const namesByDir = new Map<string, Set<string>>();
-    for (const path of paths) {
+    for (const path of files) {
       const names = namesByDir.get(dirname(path)) ?? new Set<string>();
       names.add(basename(path));
       namesByDir.set(dirname(path), names);
     }
+    for (const dir of directories) namesByDir.set(dir, ANY_JSON);
     for (const [dir, names] of namesByDir) {
       const watcher = watch(dir, { persistent: false }, (_event, changed) => {
-        if (changed !== null && !names.has(changed)) return;
+        if (changed !== null && !(names === ANY_JSON ? changed.endsWith('.json') : names.has(changed))) return;
         clearTimeout(timer);
         timer = setTimeout(schedule, options.debounceMs ?? 100);
       });

@@ -40,7 +40,7 @@ export async function createApqStore(apq: ResolvedPersistedQueriesConfig['apq'],
  * that does not hash to its key is a miss, as `decide` treats it).
  */
 export async function startPersistedQueries(config: ResolvedPersistedQueriesConfig, logger: Logger, onApqLookup: (hit: boolean) => void = () => {}): Promise<PersistedQueries> {
-  const manifests = await watchManifests({ paths: config.manifestPaths, watch: config.watchManifests, logger });
+  const manifests = await watchManifests({ paths: config.manifestPaths, directories: config.manifestDirs ?? [], watch: config.watchManifests, logger });
   const store = await createApqStore(config.apq, logger);
   const audit = new UnknownOperationAudit(logger);
   const { mode } = config;

@@ -198,7 +198,18 @@ describe('manifests', () => {
   });
 
   it('refuses to start when a configured releases directory cannot be read', async () => {
-    await assert.rejects(gateway({ profile: 'mobile', persistedQueries: { releasesDir: join(tmpdir(), 'no-such-releases-dir') } }), /releasesDir/);
+    await assert.rejects(gateway({ profile: 'mobile', persistedQueries: { releasesDir: join(tmpdir(), 'no-such-releases-dir') } }), /no-such-releases-dir[\s\S]*cannot read the directory \(ENOENT\)/);
+  });
+
+  it('serves a release recorded while it runs, without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'releases-'));
+    const featured: ManifestEntry = { id: sha256(FEATURED), name: 'Featured', type: 'query', body: FEATURED };
+    const mobile = await gateway({ profile: 'mobile', persistedQueries: { releasesDir: dir } });
+    const run = () => postGraphQL(mobile.url, { documentId: `sha256:${featured.id}` });
+    assert.equal(codeOf((await run()).body), 'PERSISTED_QUERY_NOT_IN_LIST');
+    writeFileSync(join(dir, '5.0.0.json'), manifestText([featured]));
+    await waitFor(async () => (await run()).body.data !== undefined);
+    assert.equal(((await run()).body.data?.['featuredProducts'] as unknown[]).length, 12);
   });
 
   it('refuses to start when a configured manifest is malformed, naming the problem', async () => {
