@@ -159,11 +159,11 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const { deadline, deadlineAt: requestDeadlineAt } = options.context as Partial<GatewayContext>;
-    const own = startDeadline(this.timeoutMs);
-    const signal = deadline ? AbortSignal.any([deadline, own.signal]) : own.signal;
+    // Aborts at this subgraph's timeout or the request's deadline, whichever passes first.
+    const own = startDeadline(this.timeoutMs, deadline);
     const deadlineAt = Math.min(performance.now() + this.timeoutMs, requestDeadlineAt ?? Infinity);
     try {
-      return await fetchScope.run({ signal, deadlineAt }, () => super.process(options));
+      return await fetchScope.run({ signal: own.signal, deadlineAt }, () => super.process(options));
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.SUBGRAPH_UNAVAILABLE) throw error;
       const requestId = (options.context as Partial<GatewayContext>).requestId;
