@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { identityKey, signIdentityAssertion } from '../common/identity.ts';
 import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
-import { devTokens, parseBenchOptions, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS } from './harness.ts';
+import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS } from './harness.ts';
 
 /**
  * Front-page load through our web gateway and, in the same run, through a
@@ -46,6 +46,7 @@ runBench(async (processes) => {
       body,
       headersFor: (i) => ({ 'x-storefront-identity': assertions[i]! }),
     },
-  });
+  }, cpuColumn);
   printTable(measured, names);
+  printCpu(measured, names);
 });

@@ -307,6 +307,16 @@ export function printTable<N extends string>({ results, peaks, heaps }: Measurem
   console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x, p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x, heap after GC ${(heaps[a] / heaps[b]).toFixed(2)}x`);
 }
 
+/** The gateway's CPU per request in a round's line (runRounds' `more`). */
+export const cpuColumn = (r: Result) => `  gateway CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request`;
+
+/** Gateway CPU per request: the same cost seen from the gateway's side, less tied to the share of the cores it got, with its own per-round ratios. */
+export function printCpu<N extends string>({ results }: Measurements<N>, [a, b]: readonly [N, N]): void {
+  const cpu = (name: N) => mean(results[name], 'cpuMsPerRequest');
+  const perRound = results[a].map((r, i) => (r.cpuMsPerRequest / results[b][i]!.cpuMsPerRequest).toFixed(2));
+  console.log(`gateway CPU per request: ${a} ${cpu(a).toFixed(2)} ms, ${b} ${cpu(b).toFixed(2)} ms, ratio ${(cpu(a) / cpu(b)).toFixed(2)}x (per round ${perRound.join(', ')})`);
+}
+
 /**
  * Runs a benchmark script's main: exit 0 when it finishes, 1 with
  * `bench: <message>` when it throws, 130 on Ctrl-C; every child is stopped

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMIT_NAMES } from '../gateway/analysis/limits.ts';
-import { devTokens, mean, parseBenchOptions, printTable, randomBasePort, runBench, runRounds, startGraph, USERS, type Gateway, type Measurements } from './harness.ts';
+import { cpuColumn, devTokens, mean, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, startGraph, USERS, type Gateway, type Measurements } from './harness.ts';
 
 /**
  * What the protections cost: the front page, sent by id, through two web
@@ -96,15 +96,6 @@ function printSpread({ results }: Measurements<'protected' | 'unprotected'>): vo
   console.log(`p50 difference protected − unprotected: ${p50} ms`);
 }
 
-/** Gateway CPU per request: the same cost seen from the gateway's side, with its own per-round ratios. */
-function printCpu({ results }: Measurements<'protected' | 'unprotected'>): void {
-  const cpu = (name: 'protected' | 'unprotected') => mean(results[name], 'cpuMsPerRequest');
-  const perRound = results.protected.map((r, i) => (r.cpuMsPerRequest / results.unprotected[i]!.cpuMsPerRequest).toFixed(2));
-  console.log(
-    `gateway CPU per request: protected ${cpu('protected').toFixed(2)} ms, unprotected ${cpu('unprotected').toFixed(2)} ms, ratio ${(cpu('protected') / cpu('unprotected')).toFixed(2)}x (per round ${perRound.join(', ')})`,
-  );
-}
-
 runBench(
   async (processes) => {
     const id = frontPageId();
@@ -128,10 +119,10 @@ runBench(
     const measured = await runRounds(processes, graph, options, names, {
       protected: gateway('protected', BASE, []),
       unprotected: gateway('unprotected', BASE + 1, ['--config', configPath]),
-    }, (r) => `  gateway CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request`);
+    }, cpuColumn);
     printTable(measured, names);
     printSpread(measured);
-    printCpu(measured);
+    printCpu(measured, names);
   },
   () => rmSync(configDir, { recursive: true, force: true }),
 );

@@ -31,7 +31,8 @@ export function remainingMs(deadlineAt: number, now: number = performance.now())
 /**
  * An abort signal that fires after `timeoutMs` (with the TimeoutError
  * DOMException AbortSignal.timeout gives), and `clear()` for when the work
- * finished first. Call clear() in a `finally`.
+ * finished first. Call clear() in a `finally`. With `parent`, it also aborts
+ * when `parent` does, with `parent`'s reason.
  *
  * Not AbortSignal.timeout: its timer cannot be cancelled, so it stays pending
  * for the whole delay after the work is done, and a pending timer holds the
@@ -40,10 +41,28 @@ export function remainingMs(deadlineAt: number, now: number = performance.now())
  * that kept every request of the last 10 to 15 s in memory: about 0.7 KB a
  * timer and ten timers a front page, more the busier the process.
  */
-export function startDeadline(timeoutMs: number): { readonly signal: AbortSignal; clear(): void } {
+export function startDeadline(timeoutMs: number, parent?: AbortSignal): { readonly signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
   // Like AbortSignal.timeout's timer: a deadline alone must not keep the process alive.
   timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  if (!parent) return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  // An outer deadline (the request's, around a subgraph fetch's) aborts this
+  // one too, with its own reason. A listener removed in clear(), not
+  // AbortSignal.any: that one tracks its sources through weak references and
+  // a finalization registry, measured at ~0.2 ms of gateway CPU per front
+  // page (one per subgraph fetch).
+  const onParentAbort = () => {
+    clearTimeout(timer);
+    controller.abort(parent.reason);
+  };
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParentAbort);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deadlineBudgetMs, remainingMs } from '../../common/deadline.ts';
+import { deadlineBudgetMs, remainingMs, startDeadline } from '../../common/deadline.ts';
 
 const MAX = 10_000;
 
@@ -39,5 +39,35 @@ describe('time left', () => {
     assert.equal(remainingMs(1000.9, 500), 500);
     assert.equal(remainingMs(1000, 999.5), 0);
     assert.equal(remainingMs(1000, 5000), 0);
+  });
+});
+
+describe('a deadline inside another', () => {
+  it('aborts with the outer deadline and its reason, before its own time', () => {
+    const outer = new AbortController();
+    const inner = startDeadline(60_000, outer.signal);
+    const reason = new Error('request deadline');
+    outer.abort(reason);
+    assert.equal(inner.signal.aborted, true);
+    assert.equal(inner.signal.reason, reason);
+    inner.clear();
+  });
+
+  it('aborts at once inside an outer deadline that has already passed', () => {
+    const inner = startDeadline(60_000, AbortSignal.abort('gone'));
+    assert.equal(inner.signal.reason, 'gone');
+    inner.clear();
+  });
+
+  it('times out by itself (TimeoutError), and once cleared no longer follows the outer one', async () => {
+    const outer = new AbortController();
+    const timed = startDeadline(5, outer.signal);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal((timed.signal.reason as DOMException).name, 'TimeoutError');
+    timed.clear();
+    const cleared = startDeadline(60_000, outer.signal);
+    cleared.clear();
+    outer.abort();
+    assert.equal(cleared.signal.aborted, false);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SignJWT } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { IdentityAssertionError, identityKey, signIdentityAssertion, verifyIdentityAssertion } from '../../common/identity.ts';
 
 const key = identityKey('k'.repeat(40));
@@ -10,6 +10,20 @@ describe('gateway identity assertion', () => {
   it('round-trips a signed-in user and an anonymous request', async () => {
     assert.deepEqual(await verifyIdentityAssertion(key, await signIdentityAssertion(key, { userId: 'user-0001' })), { userId: 'user-0001' });
     assert.deepEqual(await verifyIdentityAssertion(key, await signIdentityAssertion(key, { userId: null })), { userId: null });
+  });
+
+  it('carries the header and claims jose SignJWT wrote, and jose verifies it', async () => {
+    for (const userId of ['user-0001', null]) {
+      const ours = await signIdentityAssertion(key, { userId });
+      const jwt = new SignJWT({ anon: userId === null }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('storefront-gateway').setAudience('storefront-subgraphs').setIssuedAt().setExpirationTime('60s');
+      if (userId !== null) jwt.setSubject(userId);
+      const theirs = await jwt.sign(key);
+      assert.deepEqual(decodeProtectedHeader(ours), decodeProtectedHeader(theirs));
+      const [a, b] = [decodeJwt(ours), decodeJwt(theirs)];
+      assert.ok(Math.abs(a.iat! - b.iat!) <= 1);
+      assert.deepEqual({ ...a, iat: 0, exp: a.exp! - a.iat! }, { ...b, iat: 0, exp: b.exp! - b.iat! });
+      await jwtVerify(ours, key, { issuer: 'storefront-gateway', audience: 'storefront-subgraphs', algorithms: ['HS256'] });
+    }
   });
 
   it('rejects a missing assertion', async () => {
