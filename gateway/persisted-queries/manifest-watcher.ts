@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../common/logger.ts';
-import { loadManifestIndex, ManifestError, type ManifestIndex } from './manifest.ts';
+import { loadManifestIndex, ManifestError, releaseManifestNames, type ManifestIndex } from './manifest.ts';
 
 export interface ManifestWatcherOptions {
   /** The main manifest first, then the extras. An empty list serves an empty index. */
@@ -36,7 +36,7 @@ export interface ManifestWatcher {
 /** Marks a watched directory whose every `*.json` counts. */
 const ANY_JSON = new Set<string>();
 
-/** A directory's `*.json` files, oldest release first (numeric-aware: 4.9.0 before 4.10.0). */
+/** A directory's `*.json` files, oldest release first. */
 async function manifestsIn(dir: string): Promise<string[]> {
   let names: string[];
   try {
@@ -44,10 +44,7 @@ async function manifestsIn(dir: string): Promise<string[]> {
   } catch (error) {
     throw new ManifestError(dir, [`cannot read the directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
-  return names
-    .filter((n) => n.endsWith('.json'))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((n) => join(dir, n));
+  return releaseManifestNames(names).map((n) => join(dir, n));
 }
 
 /**

@@ -37,6 +37,15 @@ export const manifestSchema = z.object({
 export type ManifestOperation = z.output<typeof operationSchema>;
 export type PersistedQueryManifest = z.output<typeof manifestSchema>;
 
+/**
+ * The manifest files of a releases directory, oldest release first
+ * (numeric-aware: 4.9.0.json before 4.10.0.json). One rule for the gateway,
+ * which serves them, and the schema check, which reports them.
+ */
+export function releaseManifestNames(names: readonly string[]): string[] {
+  return names.filter((n) => n.endsWith('.json')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
 /** The SHA-256 hex of an operation's text (UTF-8): its manifest id and its APQ hash. */
 export function hashOperation(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');

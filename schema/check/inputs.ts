@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GraphQLError, parse, visit } from 'graphql';
 import { ConfigError, readJsonConfigFile } from '../../common/config.ts';
 import { parseGatewayConfig } from '../../gateway/config.ts';
-import { ManifestError, parseManifest } from '../../gateway/persisted-queries/manifest.ts';
+import { ManifestError, parseManifest, releaseManifestNames } from '../../gateway/persisted-queries/manifest.ts';
 import { PROFILE_NAMES } from '../../gateway/profiles.ts';
 import { loadRoverConfig, type SubgraphSource } from '../rover-config.ts';
 import type { PersistedOperation } from './operations.ts';
@@ -125,10 +125,10 @@ function operationsOfManifest(path: string, client: string, release: string | nu
   });
 }
 
-/** Release versions in a directory, oldest first (numeric-aware: 4.9.0 before 4.10.0). */
+/** Release manifests in a directory, oldest first. */
 function releaseFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.json')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return releaseManifestNames(readdirSync(dir));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw unreadable('input', dir, error);
