@@ -7,12 +7,13 @@ import { z } from 'zod';
  * (key, what was expected, what was received) so an operator fixes them in one pass.
  */
 export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
+  readonly source: string;
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
     super(`invalid ${source} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.source = source;
+    this.problems = problems;
   }
 }
 

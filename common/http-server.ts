@@ -93,8 +93,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
-  constructor(readonly port: number) {
+  readonly port: number;
+  constructor(port: number) {
     super(`port ${port} is already in use`);
+    this.port = port;
   }
 }
 

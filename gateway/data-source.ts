@@ -75,7 +75,10 @@ class SubgraphResponse implements FetcherResponse {
   readonly headers: FetcherHeaders;
   readonly #body: Dispatcher.ResponseData['body'];
 
-  constructor(readonly url: string, response: Dispatcher.ResponseData) {
+  readonly url: string;
+
+  constructor(url: string, response: Dispatcher.ResponseData) {
+    this.url = url;
     this.status = response.statusCode;
     this.statusText = response.statusText;
     this.#body = response.body;

@@ -15,9 +15,11 @@ export class SubgraphHealth {
   #urls: ReadonlyMap<string, string> = new Map();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly options: { intervalMs: number; timeoutMs: number; assertionKey: KeyObject; logger: Logger },
-  ) {}
+  private readonly options: { intervalMs: number; timeoutMs: number; assertionKey: KeyObject; logger: Logger };
+
+  constructor(options: { intervalMs: number; timeoutMs: number; assertionKey: KeyObject; logger: Logger }) {
+    this.options = options;
+  }
 
   /** Subgraphs to probe (name → URL); called on every supergraph (re)load. */
   watch(urls: ReadonlyMap<string, string>): void {

@@ -16,10 +16,10 @@ export class CartStore {
   readonly #userIds: ReadonlySet<string>;
   readonly #productIds: ReadonlySet<string>;
 
-  constructor(
-    dataset: Dataset,
-    private readonly now: () => Date,
-  ) {
+  private readonly now: () => Date;
+
+  constructor(dataset: Dataset, now: () => Date) {
+    this.now = now;
     this.#userIds = new Set(dataset.users.map((u) => u.id));
     this.#productIds = new Set(dataset.products.map((p) => p.id));
     for (const cart of dataset.carts) {

@@ -28,11 +28,10 @@ export interface RestErrorBody {
 
 export class RestError extends Error {
   readonly statusCode: number;
-  constructor(
-    readonly code: RestErrorCode,
-    message: string,
-  ) {
+  readonly code: RestErrorCode;
+  constructor(code: RestErrorCode, message: string) {
     super(message);
+    this.code = code;
     this.name = 'RestError';
     this.statusCode = ERROR_STATUS[code];
   }

@@ -38,11 +38,12 @@ export interface RestServiceHandle {
 }
 
 export class PortInUseError extends Error {
-  constructor(
-    readonly port: number,
-    readonly service: ServiceName,
-  ) {
+  readonly port: number;
+  readonly service: ServiceName;
+  constructor(port: number, service: ServiceName) {
     super(`port ${port} is already in use (service ${service})`);
+    this.port = port;
+    this.service = service;
     this.name = 'PortInUseError';
   }
 }

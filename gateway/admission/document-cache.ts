@@ -31,10 +31,10 @@ export class DocumentCache {
   readonly #onLookup: (hit: boolean) => void;
 
   /** `maxEntries` default 2000; `onLookup` hears of every lookup (true: a hit), for the cache metrics. */
-  constructor(
-    private readonly schema: GraphQLSchema,
-    options: { readonly maxEntries?: number; readonly onLookup?: (hit: boolean) => void } = {},
-  ) {
+  private readonly schema: GraphQLSchema;
+
+  constructor(schema: GraphQLSchema, options: { readonly maxEntries?: number; readonly onLookup?: (hit: boolean) => void } = {}) {
+    this.schema = schema;
     this.#entries = new LRUCache({ max: options.maxEntries ?? 2000 });
     this.#onLookup = options.onLookup ?? (() => {});
   }

@@ -16,7 +16,11 @@ export interface SchemaSnapshot<Derived> {
 export class SchemaState<Derived> {
   #current: SchemaSnapshot<Derived> | undefined;
 
-  constructor(private readonly derive: (apiSchema: GraphQLSchema, supergraphSdl: string) => Derived) {}
+  private readonly derive: (apiSchema: GraphQLSchema, supergraphSdl: string) => Derived;
+
+  constructor(derive: (apiSchema: GraphQLSchema, supergraphSdl: string) => Derived) {
+    this.derive = derive;
+  }
 
   update(apiSchema: GraphQLSchema, supergraphSdl: string): void {
     this.#current = { apiSchema, supergraphSdl, derived: this.derive(apiSchema, supergraphSdl) };

@@ -28,10 +28,10 @@ export class UnknownOperationAudit {
   private readonly maxLoggedQueryChars: number;
   private totalCount = 0;
 
-  constructor(
-    private readonly logger: Logger,
-    options: { maxDistinct?: number; maxLoggedQueryChars?: number } = {},
-  ) {
+  private readonly logger: Logger;
+
+  constructor(logger: Logger, options: { maxDistinct?: number; maxLoggedQueryChars?: number } = {}) {
+    this.logger = logger;
     this.seen = new LRUCache({ max: options.maxDistinct ?? 1000 });
     this.maxLoggedQueryChars = options.maxLoggedQueryChars ?? 2000;
   }

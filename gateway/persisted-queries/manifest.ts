@@ -53,12 +53,13 @@ export function hashOperation(body: string): string {
 
 /** A manifest that cannot be used; `problems` lists everything wrong with it at once. */
 export class ManifestError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
+  readonly source: string;
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
     super(`invalid persisted-query manifest ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ManifestError';
+    this.source = source;
+    this.problems = problems;
   }
 }
 
@@ -117,10 +118,13 @@ export async function loadManifest(path: string): Promise<PersistedQueryManifest
 export class ManifestIndex {
   static readonly EMPTY = new ManifestIndex(new Map(), new Map());
 
-  private constructor(
-    private readonly ids: ReadonlyMap<string, ManifestOperation>,
-    private readonly bodies: ReadonlyMap<string, ManifestOperation>,
-  ) {}
+  private readonly ids: ReadonlyMap<string, ManifestOperation>;
+  private readonly bodies: ReadonlyMap<string, ManifestOperation>;
+
+  private constructor(ids: ReadonlyMap<string, ManifestOperation>, bodies: ReadonlyMap<string, ManifestOperation>) {
+    this.ids = ids;
+    this.bodies = bodies;
+  }
 
   /**
    * Merges manifests, earlier ones winning. The same id in two manifests is

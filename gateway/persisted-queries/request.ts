@@ -36,7 +36,10 @@ type Fields = { query?: unknown; documentId?: unknown; operationName?: unknown; 
 
 /** Carries a refusal out of the field readers; never escapes this module. */
 class Refused {
-  constructor(readonly reject: PersistedQueryReject) {}
+  readonly reject: PersistedQueryReject;
+  constructor(reject: PersistedQueryReject) {
+    this.reject = reject;
+  }
 }
 
 function refuse(message: string): never {

@@ -76,11 +76,12 @@ export class UpstreamBreaker {
 
 /** A call refused by an open breaker: it never reached the network. */
 export class CircuitOpenError extends Error {
-  constructor(
-    readonly service: string,
-    readonly cooldownMs: number,
-  ) {
+  readonly service: string;
+  readonly cooldownMs: number;
+  constructor(service: string, cooldownMs: number) {
     super(`circuit breaker for ${service} is open`);
+    this.service = service;
+    this.cooldownMs = cooldownMs;
   }
 
   toGraphQLError(): GraphQLError {

@@ -203,17 +203,20 @@ export class RestClient {
 }
 
 class UpstreamStatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-  ) {
+  readonly status: number;
+  readonly body: string;
+  constructor(status: number, body: string) {
     super(`upstream answered HTTP ${status}`);
+    this.status = status;
+    this.body = body;
   }
 }
 
 class UpstreamBodyError extends Error {
-  constructor(readonly body: string) {
+  readonly body: string;
+  constructor(body: string) {
     super('upstream body is not JSON');
+    this.body = body;
   }
 }
 
