@@ -1,5 +1,5 @@
 import type { Identity } from '../common/identity.ts';
-import type { RestCallCounts } from '../subgraphs/shared/call-recorder.ts';
+import type { RestCallCounts } from '../common/upstream/call-recorder.ts';
 import type { Admission } from './admission/outcome.ts';
 
 /** Per-request state of the gateway; created by the context function, never shared. */

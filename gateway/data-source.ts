@@ -3,17 +3,17 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../common/errors.ts';
-import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../subgraphs/shared/breaker.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../common/upstream/breaker.ts';
 import type { RestBreakerConfig } from '../subgraphs/shared/config.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../common/logger.ts';
 import { Agent, Headers, type Dispatcher } from 'undici';
-import { DEADLINE_HEADER, remainingMs, startDeadline } from '../common/deadline.ts';
+import { DEADLINE_HEADER, remainingMs, startDeadline } from '../common/upstream/deadline.ts';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
 import { injectTraceContext } from '../common/tracing.ts';
-import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
+import { addCallCounts } from '../common/upstream/call-recorder.ts';
 import type { GatewayContext } from './context.ts';
 
 /**

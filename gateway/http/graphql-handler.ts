@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
-import { startDeadline } from '../../common/deadline.ts';
+import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { graphqlErrorBody } from '../../common/http-server.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';

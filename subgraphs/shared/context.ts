@@ -1,7 +1,7 @@
 import type { Identity } from '../../common/identity.ts';
 import type { FallbackRecord } from '../../gateway/context.ts';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
-import type { CallRecorder } from './call-recorder.ts';
+import type { CallRecorder } from '../../common/upstream/call-recorder.ts';
 import type { RestCall } from './rest-client.ts';
 
 /** A REST call already bound to the current request's recorder and request id. */

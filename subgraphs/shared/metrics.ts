@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BreakerState } from './breaker.ts';
+import type { BreakerState } from '../../common/upstream/breaker.ts';
 
 /** Counts one loader's loads: answered from its per-request cache, or sent to a batch call. */
 export interface LoaderCacheObserver {

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
-import { remainingMs, startDeadline } from '../../common/deadline.ts';
+import { remainingMs, startDeadline } from '../../common/upstream/deadline.ts';
 import type { Logger } from '../../common/logger.ts';
 import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/identity.ts';
-import { CircuitOpenError, UpstreamBreaker, type BreakerState } from './breaker.ts';
-import type { CallRecorder } from './call-recorder.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../../common/upstream/breaker.ts';
+import type { CallRecorder } from '../../common/upstream/call-recorder.ts';
 import type { RestObserver } from './metrics.ts';
 import { DEFAULT_REST_BREAKER, DEFAULT_REST_RETRY, type RestBreakerConfig, type RestRetryConfig } from './config.ts';
 import { backoffDelayMs, retryFitsDeadline, RetryBudget } from './retry.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DEADLINE_HEADER } from '../../common/deadline.ts';
+import { DEADLINE_HEADER } from '../../common/upstream/deadline.ts';
 import { IDENTITY_HEADER, identityKey, signIdentityAssertion } from '../../common/identity.ts';
 import { DEV_IDENTITY_SECRET } from '../../common/secrets.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deadlineBudgetMs, remainingMs, startDeadline } from '../../common/deadline.ts';
+import { deadlineBudgetMs, remainingMs, startDeadline } from '../../common/upstream/deadline.ts';
 
 const MAX = 10_000;
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { createLogger } from '../../common/logger.ts';
-import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
+import { CallRecorder } from '../../common/upstream/call-recorder.ts';
 import { RestClient } from '../../subgraphs/shared/rest-client.ts';
 import { upstreamError } from '../../subgraphs/shared/upstream-errors.ts';
 import { closedAfterFile } from '../support/cleanup.ts';

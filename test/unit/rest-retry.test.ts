@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { createLogger } from '../../common/logger.ts';
-import { CallRecorder } from '../../subgraphs/shared/call-recorder.ts';
+import { CallRecorder } from '../../common/upstream/call-recorder.ts';
 import type { RestBreakerConfig, RestRetryConfig } from '../../subgraphs/shared/config.ts';
 import { RestClient, type RestCall } from '../../subgraphs/shared/rest-client.ts';
 import { backoffDelayMs, retryFitsDeadline, RetryBudget } from '../../subgraphs/shared/retry.ts';

@@ -1,8 +1,8 @@
 import CircuitBreaker from 'opossum';
 import type { GraphQLError } from 'graphql';
-import { ErrorCode, storefrontError } from '../../common/errors.ts';
-import type { Logger } from '../../common/logger.ts';
-import type { RestBreakerConfig } from './config.ts';
+import { ErrorCode, storefrontError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { RestBreakerConfig } from '../../subgraphs/shared/config.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
