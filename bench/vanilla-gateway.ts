@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { IDENTITY_HEADER } from '../common/identity.ts';
+import { IDENTITY_HEADER } from '../common/upstream/wire.ts';
 
 /**
  * The benchmark's baseline: a vanilla Apollo Gateway (same package versions)

@@ -14,9 +14,6 @@ export interface Identity {
   readonly userId: string | null;
 }
 
-export const IDENTITY_HEADER = 'x-storefront-identity';
-export const REQUEST_ID_HEADER = 'x-request-id';
-
 const ISSUER = 'storefront-gateway';
 const AUDIENCE = 'storefront-subgraphs';
 /** Long enough for the slowest query plan, short enough that a leaked assertion is useless soon. */

@@ -15,7 +15,7 @@ import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
 import { batchingConfigSchema, costConfigSchema } from './admission/config.ts';
 import { limitPolicySchema } from './analysis/limits-config.ts';
 import { persistedQueriesConfigSchema } from './persisted-queries/config.ts';
-import { restBreakerConfigSchema } from '../subgraphs/shared/config.ts';
+import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
 
 const authSchema = z
   .object({

@@ -1,5 +1,6 @@
 import type { Identity } from '../common/identity.ts';
 import type { RestCallCounts } from '../common/upstream/call-recorder.ts';
+import type { FallbackRecord } from '../common/upstream/wire.ts';
 import type { Admission } from './admission/outcome.ts';
 
 /** Per-request state of the gateway; created by the context function, never shared. */
@@ -18,10 +19,4 @@ export interface GatewayContext {
   readonly admission?: Extract<Admission, { kind: 'admit' }>;
   /** Fallback values subgraphs served in place of failed optional data, summed from their extensions. */
   fallbacks?: FallbackRecord[];
-}
-
-/** One optional field a subgraph answered with its fallback because its upstream failed. */
-export interface FallbackRecord {
-  readonly field: string;
-  readonly service: string;
 }

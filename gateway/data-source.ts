@@ -3,15 +3,14 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../common/errors.ts';
-import { CircuitOpenError, UpstreamBreaker, type BreakerState } from '../common/upstream/breaker.ts';
-import type { RestBreakerConfig } from '../subgraphs/shared/config.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState, type RestBreakerConfig } from '../common/upstream/breaker.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../common/logger.ts';
 import { Agent, Headers, type Dispatcher } from 'undici';
 import { DEADLINE_HEADER, remainingMs, startDeadline } from '../common/upstream/deadline.ts';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../common/identity.ts';
+import { FALLBACKS_EXTENSION, IDENTITY_HEADER, REQUEST_ID_HEADER, REST_CALLS_EXTENSION, readFallbackRecords } from '../common/upstream/wire.ts';
 import { injectTraceContext } from '../common/tracing.ts';
 import { addCallCounts } from '../common/upstream/call-recorder.ts';
 import type { GatewayContext } from './context.ts';
@@ -211,19 +210,16 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {
-    const counts = response.extensions?.['restCalls'];
+    const counts = response.extensions?.[REST_CALLS_EXTENSION];
     if (counts !== undefined && context.restCalls) {
       addCallCounts(context.restCalls, counts);
       // Internal bookkeeping: do not let it leak into anything downstream.
-      delete response.extensions!['restCalls'];
+      delete response.extensions![REST_CALLS_EXTENSION];
     }
-    const fallbacks = response.extensions?.['fallbacks'];
+    const fallbacks = response.extensions?.[FALLBACKS_EXTENSION];
     if (Array.isArray(fallbacks)) {
-      context.fallbacks ??= [];
-      for (const f of fallbacks as { field?: unknown; service?: unknown }[]) {
-        if (typeof f.field === 'string' && typeof f.service === 'string') context.fallbacks.push({ field: f.field, service: f.service });
-      }
-      delete response.extensions!['fallbacks'];
+      (context.fallbacks ??= []).push(...readFallbackRecords(fallbacks));
+      delete response.extensions![FALLBACKS_EXTENSION];
     }
     return response;
   };

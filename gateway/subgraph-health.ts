@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { IDENTITY_HEADER, signIdentityAssertion } from '../common/identity.ts';
+import { signIdentityAssertion } from '../common/identity.ts';
+import { IDENTITY_HEADER } from '../common/upstream/wire.ts';
 import type { Logger } from '../common/logger.ts';
 
 export type DependencyStatus = 'UP' | 'DOWN' | 'UNKNOWN';

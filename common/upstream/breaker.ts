@@ -1,8 +1,36 @@
 import CircuitBreaker from 'opossum';
+import { z } from 'zod';
 import type { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RestBreakerConfig } from '../../subgraphs/shared/config.ts';
+
+/**
+ * Circuit breaker in front of an upstream: a REST service (one per subgraph
+ * process, since one subgraph wraps one upstream) or, in the gateway, a
+ * subgraph. A failure is a timeout, a refused or reset connection, a 5xx or
+ * an unreadable body; 404 and other 4xx are answers, not outages. Example
+ * with the defaults: 12 calls in the last 10 s of which 7 failed (58% > 50%)
+ * opens it; for 5 s every call then fails fast with UPSTREAM_CIRCUIT_OPEN
+ * without touching the network; then one probe call goes through: success
+ * closes it, failure opens it again.
+ */
+export const restBreakerConfigSchema = z
+  .object({
+    /** false: every call goes to the network, whatever the failure rate. Default true. */
+    enabled: z.boolean().default(true),
+    /** Opens when more than this share of the calls in the window failed. Default 50. */
+    failureThresholdPercent: z.number().min(1).max(99).default(50),
+    /** Fewest calls in the window before it may open (a quiet upstream with 1 failure in 1 call stays closed). Default 10. */
+    volumeThreshold: z.number().int().min(1).max(100_000).default(10),
+    /** Rolling window the failure rate is measured over, in ms (10 buckets). Also the retry budget's window. Default 10000. */
+    windowMs: z.number().int().min(100).max(600_000).default(10_000),
+    /** How long it stays open before letting one probe call through, in ms. Default 5000. */
+    cooldownMs: z.number().int().min(10).max(600_000).default(5000),
+  })
+  .strict();
+
+export type RestBreakerConfig = z.output<typeof restBreakerConfigSchema>;
+export const DEFAULT_REST_BREAKER: Readonly<RestBreakerConfig> = Object.freeze(restBreakerConfigSchema.parse({}));
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

@@ -2,30 +2,7 @@ import { z } from 'zod';
 import { intOrString, mergeConfig, parseFlags, readPrefixedEnv, setPath, validateConfig } from '../../common/config.ts';
 import { LOG_LEVELS } from '../../common/logger.ts';
 import { DEV_IDENTITY_SECRET, secretSchema } from '../../common/secrets.ts';
-
-/**
- * Circuit breaker in front of the REST service (one per subgraph process, since
- * one subgraph wraps one upstream). A failure is a timeout, a refused or reset
- * connection, a 5xx or an unreadable body; 404 and other 4xx are answers, not
- * outages. Example with the defaults: 12 calls in the last 10 s of which 7
- * failed (58% > 50%) opens it; for 5 s every call then fails fast with
- * UPSTREAM_CIRCUIT_OPEN without touching the network; then one probe call goes
- * through: success closes it, failure opens it again.
- */
-export const restBreakerConfigSchema = z
-  .object({
-    /** false: every call goes to the network, whatever the failure rate. Default true. */
-    enabled: z.boolean().default(true),
-    /** Opens when more than this share of the calls in the window failed. Default 50. */
-    failureThresholdPercent: z.number().min(1).max(99).default(50),
-    /** Fewest calls in the window before it may open (a quiet upstream with 1 failure in 1 call stays closed). Default 10. */
-    volumeThreshold: z.number().int().min(1).max(100_000).default(10),
-    /** Rolling window the failure rate is measured over, in ms (10 buckets). Also the retry budget's window. Default 10000. */
-    windowMs: z.number().int().min(100).max(600_000).default(10_000),
-    /** How long it stays open before letting one probe call through, in ms. Default 5000. */
-    cooldownMs: z.number().int().min(10).max(600_000).default(5000),
-  })
-  .strict();
+import { restBreakerConfigSchema } from '../../common/upstream/breaker.ts';
 
 /**
  * Retries of idempotent reads (GET only; POST/PATCH/DELETE never) on timeouts,
@@ -54,9 +31,7 @@ export const restRetryConfigSchema = z
   .strict()
   .refine((r) => r.maxDelayMs >= r.baseDelayMs, { path: ['maxDelayMs'], message: 'expected at least baseDelayMs' });
 
-export type RestBreakerConfig = z.output<typeof restBreakerConfigSchema>;
 export type RestRetryConfig = z.output<typeof restRetryConfigSchema>;
-export const DEFAULT_REST_BREAKER: Readonly<RestBreakerConfig> = Object.freeze(restBreakerConfigSchema.parse({}));
 export const DEFAULT_REST_RETRY: Readonly<RestRetryConfig> = Object.freeze(restRetryConfigSchema.parse({}));
 
 export const SUBGRAPH_NAMES = ['user', 'catalog', 'cart', 'pricing', 'promotions'] as const;

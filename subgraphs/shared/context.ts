@@ -1,5 +1,5 @@
 import type { Identity } from '../../common/identity.ts';
-import type { FallbackRecord } from '../../gateway/context.ts';
+import type { FallbackRecord } from '../../common/upstream/wire.ts';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import type { CallRecorder } from '../../common/upstream/call-recorder.ts';
 import type { RestCall } from './rest-client.ts';

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { FALLBACKS_EXTENSION } from '../../common/upstream/wire.ts';
 import type { SubgraphContext } from './context.ts';
 
 /**
@@ -12,7 +13,7 @@ export function fallbacksPlugin<L>(): ApolloServerPlugin<SubgraphContext<L>> {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single' || contextValue.fallbacks.length === 0) return;
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, fallbacks: contextValue.fallbacks };
+          result.extensions = { ...result.extensions, [FALLBACKS_EXTENSION]: contextValue.fallbacks };
         },
       };
     },

@@ -1,6 +1,6 @@
 import type { GraphQLFieldResolver } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { FallbackRecord } from '../../gateway/context.ts';
+import type { FallbackRecord } from '../../common/upstream/wire.ts';
 
 /** Values served in place of optional data whose upstream failed, by "Type.field". */
 export type FallbackDeclarations = Readonly<Record<string, () => unknown>>;

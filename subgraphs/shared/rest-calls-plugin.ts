@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { REST_CALLS_EXTENSION } from '../../common/upstream/wire.ts';
 import type { SubgraphContext } from './context.ts';
 
 /**
@@ -13,7 +14,7 @@ export function restCallsPlugin<L>(): ApolloServerPlugin<SubgraphContext<L>> {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, restCalls: contextValue.recorder.snapshot() };
+          result.extensions = { ...result.extensions, [REST_CALLS_EXTENSION]: contextValue.recorder.snapshot() };
         },
       };
     },

@@ -9,7 +9,8 @@ import { DEADLINE_HEADER, deadlineBudgetMs } from '../../common/upstream/deadlin
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
-import { IDENTITY_HEADER, IdentityAssertionError, identityKey, verifyIdentityAssertion } from '../../common/identity.ts';
+import { IdentityAssertionError, identityKey, verifyIdentityAssertion } from '../../common/identity.ts';
+import { IDENTITY_HEADER } from '../../common/upstream/wire.ts';
 import { createLogger, type Logger } from '../../common/logger.ts';
 import { flushTracing, startTracing } from '../../common/tracing.ts';
 import { CallRecorder } from '../../common/upstream/call-recorder.ts';

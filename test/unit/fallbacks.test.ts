@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
-import type { FallbackRecord } from '../../gateway/context.ts';
+import type { FallbackRecord } from '../../common/upstream/wire.ts';
 import { withFallbacks } from '../../subgraphs/shared/fallbacks.ts';
 
 type Context = { fallbacks: FallbackRecord[] };

@@ -7,7 +7,8 @@ import type { GraphQLError } from 'graphql';
 import { ConfigError } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { CallRecorder } from '../../common/upstream/call-recorder.ts';
-import { parseSubgraphConfig, type RestBreakerConfig } from '../../subgraphs/shared/config.ts';
+import type { RestBreakerConfig } from '../../common/upstream/breaker.ts';
+import { parseSubgraphConfig } from '../../subgraphs/shared/config.ts';
 import { RestClient, type RestCall } from '../../subgraphs/shared/rest-client.ts';
 import { closedAfterFile } from '../support/cleanup.ts';
 
