@@ -12,7 +12,7 @@ import { flushTracing, startTracing } from '../common/tracing.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
-import { StorefrontDataSource, createSubgraphFetcher } from './data-source.ts';
+import { StorefrontDataSource, createSubgraphFetcher } from './subgraphs/data-source.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
@@ -20,10 +20,10 @@ import { costReportPlugin } from './plugins/cost-report.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { startProtections } from './protections.ts';
-import { countingQueryPlanCache } from './query-plan-cache.ts';
+import { countingQueryPlanCache } from './subgraphs/plan-cache.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
-import { SubgraphHealth } from './subgraph-health.ts';
-import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './supergraph-source.ts';
+import { SubgraphHealth } from './subgraphs/health.ts';
+import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './subgraphs/supergraph-source.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 

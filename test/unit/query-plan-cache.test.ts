@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMetrics } from '../../gateway/metrics.ts';
-import { countingQueryPlanCache } from '../../gateway/query-plan-cache.ts';
+import { countingQueryPlanCache } from '../../gateway/subgraphs/plan-cache.ts';
 import { metricValue } from '../support/metrics.ts';
 
 type Plan = Parameters<ReturnType<typeof countingQueryPlanCache>['set']>[1];

@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '@apollo/gateway';
 import { LRUCache } from 'lru-cache';
-import type { CacheLookup } from './metrics.ts';
+import type { CacheLookup } from '../metrics.ts';
 
 type QueryPlanCache = NonNullable<NonNullable<GatewayConfig['queryPlannerConfig']>['cache']>;
 type QueryPlan = NonNullable<Awaited<ReturnType<QueryPlanCache['get']>>>;

@@ -2,18 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, storefrontError } from '../common/errors.ts';
-import { CircuitOpenError, UpstreamBreaker, type BreakerState, type RestBreakerConfig } from '../common/upstream/breaker.ts';
-import type { GatewayMetrics } from './metrics.ts';
+import { ErrorCode, storefrontError } from '../../common/errors.ts';
+import { CircuitOpenError, UpstreamBreaker, type BreakerState, type RestBreakerConfig } from '../../common/upstream/breaker.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-import type { Logger } from '../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { Agent, Headers, type Dispatcher } from 'undici';
-import { DEADLINE_HEADER, remainingMs, startDeadline } from '../common/upstream/deadline.ts';
-import { FALLBACKS_EXTENSION, IDENTITY_HEADER, REQUEST_ID_HEADER, REST_CALLS_EXTENSION, readFallbackRecords } from '../common/upstream/wire.ts';
-import { injectTraceContext } from '../common/tracing.ts';
-import { addCallCounts } from '../common/upstream/call-recorder.ts';
-import type { GatewayContext } from './context.ts';
+import { DEADLINE_HEADER, remainingMs, startDeadline } from '../../common/upstream/deadline.ts';
+import { FALLBACKS_EXTENSION, IDENTITY_HEADER, REQUEST_ID_HEADER, REST_CALLS_EXTENSION, readFallbackRecords } from '../../common/upstream/wire.ts';
+import { injectTraceContext } from '../../common/tracing.ts';
+import { addCallCounts } from '../../common/upstream/call-recorder.ts';
+import type { GatewayContext } from '../context.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { signIdentityAssertion } from '../common/identity.ts';
-import { IDENTITY_HEADER } from '../common/upstream/wire.ts';
-import type { Logger } from '../common/logger.ts';
+import { signIdentityAssertion } from '../../common/identity.ts';
+import { IDENTITY_HEADER } from '../../common/upstream/wire.ts';
+import type { Logger } from '../../common/logger.ts';
 
 export type DependencyStatus = 'UP' | 'DOWN' | 'UNKNOWN';
 

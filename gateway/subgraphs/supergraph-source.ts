@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Kind, parse } from 'graphql';
-import type { Logger } from '../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 
 /** Subgraphs declared by a supergraph (`enum join__Graph { X @join__graph(name: "x", url: "...") }`). */
 export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
