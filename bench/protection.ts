@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIMIT_NAMES } from '../gateway/analysis/limits.ts';
+import { LIMIT_NAMES } from '../gateway/admission/limits/limits.ts';
 import { cpuColumn, devTokens, mean, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, startGraph, USERS, type Gateway, type Measurements } from './harness.ts';
 
 /**

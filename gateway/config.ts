@@ -12,9 +12,9 @@ import {
 import { LOG_LEVELS } from '../common/logger.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
-import { batchingConfigSchema, costConfigSchema } from './admission/config.ts';
-import { limitPolicySchema } from './analysis/limits-config.ts';
-import { persistedQueriesConfigSchema } from './persisted-queries/config.ts';
+import { batchingConfigSchema, costConfigSchema } from './admission/cost/config.ts';
+import { limitPolicySchema } from './admission/limits/config.ts';
+import { persistedQueriesConfigSchema } from './admission/persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
 
 const authSchema = z

@@ -16,10 +16,10 @@ import { StorefrontDataSource, createSubgraphFetcher } from './subgraphs/data-so
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
-import { costReportPlugin } from './plugins/cost-report.ts';
+import { costReportPlugin } from './admission/cost/report-plugin.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
-import { startProtections } from './protections.ts';
+import { startProtections } from './admission/protections.ts';
 import { countingQueryPlanCache } from './subgraphs/plan-cache.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { SubgraphHealth } from './subgraphs/health.ts';

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { ConfigError, parseFlags } from '../common/config.ts';
-import { estimateCost, readCostDirectives } from '../gateway/analysis/cost/index.ts';
+import { estimateCost, readCostDirectives } from '../gateway/admission/cost/index.ts';
 import { apiSchemaOf, generateManifest, manifestText, type GeneratedOperation } from '../gateway/persisted-queries/generate.ts';
 import { PROFILE_NAMES } from '../gateway/profiles.ts';
 

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseFlags } from '../common/config.ts';
-import { ManifestError, parseManifest } from '../gateway/persisted-queries/manifest.ts';
+import { ManifestError, parseManifest } from '../gateway/admission/persisted-queries/manifest.ts';
 import { PROFILE_NAMES } from '../gateway/profiles.ts';
 
 const USAGE = `usage: npm run pq:release -- --client web|mobile --version <version>

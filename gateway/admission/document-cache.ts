@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { measureOperation, type OperationMetrics } from '../analysis/operation-metrics.ts';
-import { parseWithinLimits, type ParseOutcome } from '../analysis/tokens.ts';
+import { measureOperation, type OperationMetrics } from './limits/operation-metrics.ts';
+import { parseWithinLimits, type ParseOutcome } from './limits/tokens.ts';
 
 /** A parsed document with what admission learns from it, each fact computed at most once. */
 export interface ParsedDocument {

@@ -1,4 +1,4 @@
-import type { BucketPolicy } from '../budget/leaky-bucket.ts';
+import type { BucketPolicy } from './budget/leaky-bucket.ts';
 
 /** The cost bookkeeping of an admitted operation, finished by the cost-report plugin. */
 export interface AdmittedCost {

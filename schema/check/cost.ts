@@ -1,5 +1,5 @@
 import { parse, type GraphQLSchema } from 'graphql';
-import { estimateCost, readCostDirectives } from '../../gateway/analysis/cost/index.ts';
+import { estimateCost, readCostDirectives } from '../../gateway/admission/cost/index.ts';
 import { operationLabel, type PersistedOperation } from './operations.ts';
 import type { CostFinding } from './types.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GraphQLError, parse, visit } from 'graphql';
 import { ConfigError, readJsonConfigFile } from '../../common/config.ts';
 import { parseGatewayConfig } from '../../gateway/config.ts';
-import { ManifestError, parseManifest, releaseManifestNames } from '../../gateway/persisted-queries/manifest.ts';
+import { ManifestError, parseManifest, releaseManifestNames } from '../../gateway/admission/persisted-queries/manifest.ts';
 import { PROFILE_NAMES } from '../../gateway/profiles.ts';
 import { loadRoverConfig, type SubgraphSource } from '../rover-config.ts';
 import type { PersistedOperation } from './operations.ts';

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { RedisApqStore } from '../../gateway/persisted-queries/apq-redis-store.ts';
-import { hashOperation } from '../../gateway/persisted-queries/manifest.ts';
+import { RedisApqStore } from '../../gateway/admission/persisted-queries/apq-redis-store.ts';
+import { hashOperation } from '../../gateway/admission/persisted-queries/manifest.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 
 const QUERY = 'query Me {\n  me {\n    id\n  }\n}';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../common/logger.ts';
-import type { BucketPolicy } from '../../gateway/budget/leaky-bucket.ts';
-import { RedisBucketStore } from '../../gateway/budget/redis-store.ts';
+import type { BucketPolicy } from '../../gateway/admission/budget/leaky-bucket.ts';
+import { RedisBucketStore } from '../../gateway/admission/budget/redis-store.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 

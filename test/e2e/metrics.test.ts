@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { manifestOperation } from '../support/manifests.ts';
 import { operation } from '../support/operations.ts';
-import { hashOperation } from '../../gateway/persisted-queries/manifest.ts';
+import { hashOperation } from '../../gateway/admission/persisted-queries/manifest.ts';
 import { metricValue } from '../support/metrics.ts';
 import { startSystem, tokenFor, type System } from '../support/system.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { availableAt, refund, take, type BucketPolicy } from '../../gateway/budget/leaky-bucket.ts';
-import { MemoryBucketStore } from '../../gateway/budget/memory-store.ts';
+import { availableAt, refund, take, type BucketPolicy } from '../../gateway/admission/budget/leaky-bucket.ts';
+import { MemoryBucketStore } from '../../gateway/admission/budget/memory-store.ts';
 import { retainedBytes } from '../support/heap.ts';
 
 const policy: BucketPolicy = { maximumAvailable: 1000, restoreRatePerSecond: 50 };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSchema, parse } from 'graphql';
-import { actualCost } from '../../gateway/analysis/cost/actual.ts';
-import { readCostDirectives } from '../../gateway/analysis/cost/directives.ts';
-import { estimateCost } from '../../gateway/analysis/cost/estimate.ts';
+import { actualCost } from '../../gateway/admission/cost/actual.ts';
+import { readCostDirectives } from '../../gateway/admission/cost/directives.ts';
+import { estimateCost } from '../../gateway/admission/cost/estimate.ts';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

@@ -5,9 +5,9 @@ import { composeServices } from '@apollo/composition';
 // The gateway derives its API schema this way (it is @apollo/gateway's own dependency).
 import { Supergraph } from '@apollo/federation-internals';
 import { buildSchema, parse } from 'graphql';
-import { actualCost } from '../../gateway/analysis/cost/actual.ts';
-import { readCostDirectives } from '../../gateway/analysis/cost/directives.ts';
-import { estimateCost } from '../../gateway/analysis/cost/estimate.ts';
+import { actualCost } from '../../gateway/admission/cost/actual.ts';
+import { readCostDirectives } from '../../gateway/admission/cost/directives.ts';
+import { estimateCost } from '../../gateway/admission/cost/estimate.ts';
 
 /**
  * Apollo Router's demand-control documentation example (books, an expensive

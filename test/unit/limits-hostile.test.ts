@@ -11,9 +11,9 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
-import { DEFAULT_LIMITS, checkOperation, checkPreParse, enforcedViolation } from '../../gateway/analysis/limits.ts';
-import { measureOperation, type OperationMetrics } from '../../gateway/analysis/operation-metrics.ts';
-import { countTokens, documentBytes, parseWithinLimits } from '../../gateway/analysis/tokens.ts';
+import { DEFAULT_LIMITS, checkOperation, checkPreParse, enforcedViolation } from '../../gateway/admission/limits/limits.ts';
+import { measureOperation, type OperationMetrics } from '../../gateway/admission/limits/operation-metrics.ts';
+import { countTokens, documentBytes, parseWithinLimits } from '../../gateway/admission/limits/tokens.ts';
 
 // The schema only matters to graphql-depth-limit's validation pass; measuring never validates fields.
 const schema = buildSchema('type Query { a: Query b: Query x: Int }');

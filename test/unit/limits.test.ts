@@ -16,10 +16,10 @@ import {
   limitError,
   type LimitName,
   type LimitPolicy,
-} from '../../gateway/analysis/limits.ts';
-import { applyLimitOverrides, limitPolicySchema } from '../../gateway/analysis/limits-config.ts';
-import { measureOperation, type OperationMetrics } from '../../gateway/analysis/operation-metrics.ts';
-import { countTokens, documentBytes, parseWithinLimits } from '../../gateway/analysis/tokens.ts';
+} from '../../gateway/admission/limits/limits.ts';
+import { applyLimitOverrides, limitPolicySchema } from '../../gateway/admission/limits/config.ts';
+import { measureOperation, type OperationMetrics } from '../../gateway/admission/limits/operation-metrics.ts';
+import { countTokens, documentBytes, parseWithinLimits } from '../../gateway/admission/limits/tokens.ts';
 
 const root = new URL('../../', import.meta.url);
 const schema: GraphQLSchema = Supergraph.build(readFileSync(new URL('schema/supergraph.graphql', root), 'utf8'))

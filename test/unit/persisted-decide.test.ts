@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../common/errors.ts';
-import { apqLookupFor, decide, PERSISTED_QUERY_MODES, type PersistedQueryMode, type PersistedQueryOutcome } from '../../gateway/persisted-queries/decide.ts';
-import { hashOperation, ManifestIndex, MANIFEST_FORMAT } from '../../gateway/persisted-queries/manifest.ts';
-import type { PersistedQueryRequest } from '../../gateway/persisted-queries/request.ts';
+import { apqLookupFor, decide, PERSISTED_QUERY_MODES, type PersistedQueryMode, type PersistedQueryOutcome } from '../../gateway/admission/persisted-queries/decide.ts';
+import { hashOperation, ManifestIndex, MANIFEST_FORMAT } from '../../gateway/admission/persisted-queries/manifest.ts';
+import type { PersistedQueryRequest } from '../../gateway/admission/persisted-queries/request.ts';
 
 const LISTED = 'query Listed {\n  me {\n    id\n  }\n}';
 const LISTED_ID = hashOperation(LISTED);

@@ -15,8 +15,8 @@ import {
   parseManifest,
   type ManifestOperation,
   type PersistedQueryManifest,
-} from '../../gateway/persisted-queries/manifest.ts';
-import { watchManifests, type ManifestReloadEvent, type ManifestWatcher } from '../../gateway/persisted-queries/manifest-watcher.ts';
+} from '../../gateway/admission/persisted-queries/manifest.ts';
+import { watchManifests, type ManifestReloadEvent, type ManifestWatcher } from '../../gateway/admission/persisted-queries/manifest-watcher.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const silentLogger = createLogger('test', 'silent');

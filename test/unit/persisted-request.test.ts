@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../common/errors.ts';
-import { decide } from '../../gateway/persisted-queries/decide.ts';
-import { hashOperation, ManifestIndex } from '../../gateway/persisted-queries/manifest.ts';
+import { decide } from '../../gateway/admission/persisted-queries/decide.ts';
+import { hashOperation, ManifestIndex } from '../../gateway/admission/persisted-queries/manifest.ts';
 import {
   extractPersistedQuery,
   toGraphQLRequestBody,
   type HttpGraphQLInput,
   type PersistedQueryRequest,
-} from '../../gateway/persisted-queries/request.ts';
+} from '../../gateway/admission/persisted-queries/request.ts';
 
 const QUERY = 'query Me {\n  me {\n    id\n  }\n}';
 const HASH = hashOperation(QUERY);

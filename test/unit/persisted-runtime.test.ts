@@ -4,11 +4,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, validateConfig } from '../../common/config.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { createLogger } from '../../common/logger.ts';
-import { MemoryApqStore } from '../../gateway/persisted-queries/apq-store.ts';
-import { persistedQueriesConfigSchema, resolvePersistedQueriesConfig } from '../../gateway/persisted-queries/config.ts';
-import type { PersistedQueryMode } from '../../gateway/persisted-queries/decide.ts';
-import { hashOperation, type PersistedQueryManifest } from '../../gateway/persisted-queries/manifest.ts';
-import { startPersistedQueries, type HandledRequest } from '../../gateway/persisted-queries/runtime.ts';
+import { MemoryApqStore } from '../../gateway/admission/persisted-queries/apq-store.ts';
+import { persistedQueriesConfigSchema, resolvePersistedQueriesConfig } from '../../gateway/admission/persisted-queries/config.ts';
+import type { PersistedQueryMode } from '../../gateway/admission/persisted-queries/decide.ts';
+import { hashOperation, type PersistedQueryManifest } from '../../gateway/admission/persisted-queries/manifest.ts';
+import { startPersistedQueries, type HandledRequest } from '../../gateway/admission/persisted-queries/runtime.ts';
 import { operation } from '../support/operations.ts';
 
 const silentLogger = createLogger('test', 'silent');

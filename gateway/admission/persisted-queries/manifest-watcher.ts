@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from '../../../common/logger.ts';
 import { loadManifestIndex, ManifestError, releaseManifestNames, type ManifestIndex } from './manifest.ts';
 
 export interface ManifestWatcherOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProfileName } from '../profiles.ts';
+import type { ProfileName } from '../../profiles.ts';
 import { MAX_APQ_TTL_SECONDS } from './apq-store.ts';
 import { PERSISTED_QUERY_MODES, type PersistedQueryMode } from './decide.ts';
 

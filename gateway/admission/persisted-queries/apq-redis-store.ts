@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from '../../../common/logger.ts';
 import { checkTtl, type ApqStore } from './apq-store.ts';
 
 export interface RedisApqStoreOptions {

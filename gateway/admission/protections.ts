@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
-import type { Logger } from '../common/logger.ts';
-import type { Protections } from './admission/admit.ts';
-import { DocumentCache } from './admission/document-cache.ts';
-import { SchemaState } from './admission/schema-state.ts';
-import { readCostDirectives } from './analysis/cost/index.ts';
-import { DEFAULT_LIMITS } from './analysis/limits.ts';
-import { applyLimitOverrides } from './analysis/limits-config.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { Protections } from './admit.ts';
+import { DocumentCache } from './document-cache.ts';
+import { SchemaState } from './schema-state.ts';
+import { readCostDirectives } from './cost/index.ts';
+import { DEFAULT_LIMITS } from './limits/limits.ts';
+import { applyLimitOverrides } from './limits/config.ts';
 import { MemoryBucketStore } from './budget/memory-store.ts';
 import type { BucketStore } from './budget/store.ts';
-import type { GatewayConfig } from './config.ts';
-import type { GatewayMetrics } from './metrics.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import { defaultManifestPath, defaultReleasesDir, resolvePersistedQueriesConfig, type ResolvedPersistedQueriesConfig } from './persisted-queries/config.ts';
 import { startPersistedQueries } from './persisted-queries/runtime.ts';
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../common/errors.ts';
+import { ErrorCode } from '../../../common/errors.ts';
 import { hashOperation, type ManifestIndex, type ManifestOperation } from './manifest.ts';
 import { reject, type PersistedQueryReject } from './reject.ts';
 import type { PersistedQueryRequest } from './request.ts';

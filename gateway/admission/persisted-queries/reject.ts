@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../common/errors.ts';
+import { ErrorCode } from '../../../common/errors.ts';
 
 /**
  * A persisted-query refusal, decided before the document is parsed. The HTTP

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMIT_MODES } from '../analysis/limits.ts';
+import { LIMIT_MODES } from '../limits/limits.ts';
 
 const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, { message: 'expected a redis:// or rediss:// URL' });
 

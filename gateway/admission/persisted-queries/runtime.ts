@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from '../../../common/logger.ts';
 import { MemoryApqStore, type ApqStore } from './apq-store.ts';
 import { UnknownOperationAudit } from './audit.ts';
 import type { ResolvedPersistedQueriesConfig } from './config.ts';

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '../../common/logger.ts';
-import { actualCost } from '../analysis/cost/index.ts';
-import type { Protections } from '../admission/admit.ts';
-import { throttleStatus } from '../admission/outcome.ts';
-import type { GatewayContext } from '../context.ts';
+import type { Logger } from '../../../common/logger.ts';
+import { actualCost } from './index.ts';
+import type { Protections } from '../admit.ts';
+import { throttleStatus } from '../outcome.ts';
+import type { GatewayContext } from '../../context.ts';
 
 /**
  * Finishes what admission started: computes the actual cost from the list

@@ -1,5 +1,5 @@
 import { Redis, type Result } from 'ioredis';
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from '../../../common/logger.ts';
 import { refillMs, type BucketPolicy, type TakeResult } from './leaky-bucket.ts';
 import { MemoryBucketStore } from './memory-store.ts';
 import type { BucketStore } from './store.ts';

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../common/errors.ts';
+import { ErrorCode } from '../../../common/errors.ts';
 import type { OperationMetrics } from './operation-metrics.ts';
 import { countTokens, documentBytes } from './tokens.ts';
 
