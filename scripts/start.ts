@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { ConfigError, intOrString, parseFlags } from '../common/config.ts';
-import { mintDevToken } from '../common/dev-token.ts';
+import { mintDevToken } from './lib/dev-token.ts';
 import { waitHealthy } from './lib/health.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, Kind, parse, print, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { hashOperation, MANIFEST_FORMAT, type ManifestOperation, type PersistedQueryManifest } from '../admission/persisted-queries/manifest.ts';
+import { hashOperation, MANIFEST_FORMAT, type ManifestOperation, type PersistedQueryManifest } from '../../gateway/admission/persisted-queries/manifest.ts';
 
 /** One operation file a client ships: `persisted-queries/<client>/<Name>.graphql`. */
 export interface OperationSource {
