@@ -14,6 +14,8 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { StorefrontDataSource, createSubgraphFetcher } from './subgraphs/data-source.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
+import { registerHealthRoute } from './http/health-route.ts';
+import { registerMetricsRoute } from './http/metrics-route.ts';
 import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
 import { costReportPlugin } from './admission/cost/report-plugin.ts';
@@ -60,7 +62,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint });
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
-  // Each fetch carries its own deadline (data-source.ts); the pool's socket
+  // Each fetch carries its own deadline (subgraphs/data-source.ts); the pool's socket
   // timeouts are only a backstop, so they must not cut a longer per-subgraph one.
   const subgraphFetcher = createSubgraphFetcher({
     connections: config.subgraphConnections,
@@ -98,7 +100,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // "Did you mean …?" suggestions reveal the schema as introspection does.
     hideSchemaDetailsFromClientErrors: !config.introspection,
     // Persisted queries are resolved before Apollo Server sees the request
-    // (gateway/persisted-queries); its own APQ must not run a second store.
+    // (gateway/admission/persisted-queries); its own APQ must not run a second store.
     persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
@@ -114,19 +116,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     ],
   });
 
-  app.get('/health', async (request, reply) => {
-    // Apollo Router's convention: /health is liveness; /health?ready=true is readiness.
-    const wantsReady = (request.query as Record<string, unknown>)['ready'] !== undefined;
-    if (!wantsReady) return { status: 'UP' };
-    // Ready means "can serve": a subgraph that is down costs its fields, not the
-    // gateway, so it shows as DEGRADED with the unhealthy dependencies named,
-    // and the gateway stays in rotation.
-    const ready = phase.phase === 'ready';
-    const subgraphs = health.snapshot();
-    const degraded = Object.values(subgraphs).some((s) => s === 'DOWN');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? (degraded ? 'DEGRADED' : 'UP') : 'DOWN', phase: phase.phase, subgraphs });
-  });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  registerHealthRoute(app, { phase: () => phase.phase, health });
+  registerMetricsRoute(app, metrics);
 
   // Listen before the supergraph loads so liveness answers at once; GraphQL
   // answers 503 SERVICE_UNAVAILABLE until the gateway is ready.
