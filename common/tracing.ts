@@ -26,7 +26,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
  * provider is registered (gateway.request, gateway.validate, gateway.plan,
  * gateway.execute, gateway.fetch, gateway.postprocessing); we add the HTTP
  * server spans (common/http-tracing.ts), `traceparent` on gateway → subgraph
- * fetches (gateway/data-source.ts) and a client span per REST call
+ * fetches (gateway/subgraphs/data-source.ts) and a client span per REST call
  * (subgraphs/shared/rest-tracing.ts).
  *
  * Without `otlpEndpoint` nothing is recorded (AlwaysOff sampler: spans are

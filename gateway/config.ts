@@ -12,7 +12,8 @@ import {
 import { LOG_LEVELS } from '../common/logger.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
-import { batchingConfigSchema, costConfigSchema } from './admission/cost/config.ts';
+import { batchingConfigSchema } from './admission/batching-config.ts';
+import { costConfigSchema } from './admission/cost/config.ts';
 import { limitPolicySchema } from './admission/limits/config.ts';
 import { persistedQueriesConfigSchema } from './admission/persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';

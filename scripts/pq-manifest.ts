@@ -31,7 +31,7 @@ interface ReportRow {
 type CostOf = (document: DocumentNode, operationName: string) => string;
 
 /**
- * The estimated cost column (gateway/analysis/cost, the same estimator the
+ * The estimated cost column (gateway/admission/cost, the same estimator the
  * gateway enforces), with no variables: argument defaults and @listSize
  * assumptions decide list sizes, as for a client that sends none.
  */

@@ -1,6 +1,6 @@
 import type { BucketPolicy } from './budget/leaky-bucket.ts';
 
-/** The cost bookkeeping of an admitted operation, finished by the cost-report plugin. */
+/** The cost bookkeeping of an admitted operation, finished by the cost report plugin (cost/report-plugin.ts). */
 export interface AdmittedCost {
   readonly estimated: number;
   readonly clientKey: string;

@@ -8,7 +8,7 @@ import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
 import type { KeyObject } from 'node:crypto';
 import { admitOperation, type Caller, type Protections } from '../admission/admit.ts';
 import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
-import type { BatchingConfig } from '../admission/cost/config.ts';
+import type { BatchingConfig } from '../admission/batching-config.ts';
 import { rejectionBody, type Admission, type GraphQLRequestBody, type Rejection } from '../admission/outcome.ts';
 import type { Authenticator } from '../auth.ts';
 import type { GatewayContext } from '../context.ts';

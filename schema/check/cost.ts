@@ -6,7 +6,7 @@ import type { CostFinding } from './types.ts';
 /** Estimated cost of a persisted operation under one schema, with no variables (defaults and @listSize decide). */
 export type CostOf = (op: PersistedOperation) => number | null;
 
-/** The gateway's own estimator (gateway/analysis/cost), so the check and the gateway agree to the point. */
+/** The gateway's own estimator (gateway/admission/cost), so the check and the gateway agree to the point. */
 export function costEstimator(apiSchema: GraphQLSchema, supergraphSdl: string): CostOf {
   const directives = readCostDirectives(supergraphSdl);
   return (op) => {
