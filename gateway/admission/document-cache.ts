@@ -65,7 +65,7 @@ export class DocumentCache {
         const name = operationName ?? '';
         let metrics = perOperation.get(name);
         if (!metrics) {
-          metrics = measureOperation(schema, document, operationName ?? null);
+          metrics = measureOperation(document, operationName ?? null);
           perOperation.set(name, metrics);
         }
         return metrics;

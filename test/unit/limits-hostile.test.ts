@@ -34,7 +34,7 @@ function forbidConsoleError(t: TestContext): void {
 }
 
 function measure(source: string | DocumentNode): OperationMetrics {
-  return measureOperation(schema, typeof source === 'string' ? parse(source) : source);
+  return measureOperation(typeof source === 'string' ? parse(source) : source);
 }
 
 function refusedFor(metrics: OperationMetrics): string[] {

@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 // A dependency of @apollo/gateway (same pinned 2.14.4), used here only to build the API schema the gateway serves.
 import { Supergraph } from '@apollo/federation-internals';
 import { getIntrospectionQuery, parse, validate, type GraphQLSchema } from 'graphql';
+// The test oracle for depth: the gateway counts as it does, without running it (operation-metrics.ts says why).
+import depthLimit from 'graphql-depth-limit';
 import { ErrorCode } from '../../common/errors.ts';
 import {
   DEFAULT_LIMITS,
@@ -27,7 +29,7 @@ const schema: GraphQLSchema = Supergraph.build(readFileSync(new URL('schema/supe
   .toGraphQLJSSchema();
 const FRONT_PAGE = readFileSync(new URL('persisted-queries/web/FrontPage.graphql', root), 'utf8');
 
-const measure = (source: string, operationName?: string): OperationMetrics => measureOperation(schema, parse(source), operationName);
+const measure = (source: string, operationName?: string): OperationMetrics => measureOperation(parse(source), operationName);
 
 /** A policy with every limit off except the ones given. */
 function policy(settings: Partial<Record<LimitName, { max: number | null; mode: 'measure' | 'enforce' }>>): LimitPolicy {
@@ -57,6 +59,26 @@ describe('operation metrics', () => {
 
     it('measures FrontPage at 6 (me > cart > items > product > price > effectivePrice)', () => {
       assert.equal(measure(FRONT_PAGE).depth, 6);
+    });
+
+    it('agrees with graphql-depth-limit on every operation the clients ship and on fragment shapes', () => {
+      const shipped = ['web', 'mobile'].flatMap((client) =>
+        readdirSync(new URL(`persisted-queries/${client}/`, root)).map((file) => readFileSync(new URL(`persisted-queries/${client}/${file}`, root), 'utf8')),
+      );
+      const shapes = [
+        '{ me { name } }',
+        '{ __schema { types { fields { type { name } } } } me { __typename } }',
+        'query { me { ...C } } fragment C on User { cart { ... on Cart { items { product { name } } } } }',
+        'query { me { ...A ...B } } fragment A on User { cart { id } } fragment B on User { cart { items { quantity } } }',
+      ];
+      assert.ok(shipped.length >= 10, 'the persisted operations were read');
+      for (const source of [...shipped, ...shapes]) {
+        const document = parse(source);
+        let oracle: Record<string, number> = {};
+        validate(schema, document, [depthLimit(1_000, {}, (depths) => (oracle = depths))]);
+        const deepest = Math.max(0, ...Object.values(oracle));
+        assert.equal(measureOperation(document).depth, deepest, source);
+      }
     });
   });
 

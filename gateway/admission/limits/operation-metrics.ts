@@ -1,13 +1,4 @@
-import {
-  Kind,
-  validate,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
-import depthLimit from 'graphql-depth-limit';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 /**
  * What the operation limits measure, for one operation with its fragments expanded.
@@ -25,7 +16,11 @@ import depthLimit from 'graphql-depth-limit';
  *   and look through root-level inline fragments and fragment spreads.
  * - depth: graphql-depth-limit's count, not Router's: a leaf field is depth 0, so
  *   `{ me { name } }` is 1 (Router says 2), and fields starting with `__`
- *   (introspection, `__typename`) are not counted nor looked into.
+ *   (introspection, `__typename`) are not counted nor looked into. The library
+ *   itself is only the tests' oracle (test/unit/limits.test.ts): it is a recursive
+ *   walk without memoisation (a fragment spreading the next one twice, 24 levels
+ *   deep, took ~4 s on Node 20; a cycle or a very wide selection set overflows the
+ *   stack), so the gateway counts with this walk alone.
  * - directives (not a Router limit): every directive use, on the operation, its
  *   variable definitions, fields, inline fragments, fragment spreads and fragment
  *   definitions, counted again each time a fragment is spread.
@@ -47,40 +42,19 @@ export interface OperationMetrics {
 const CAP = Number.MAX_SAFE_INTEGER;
 const add = (a: number, b: number): number => Math.min(a + b, CAP);
 
-/**
- * graphql-depth-limit 1.1.0 is a plain recursive walk without memoisation. Measured on
- * Node 20: a fragment that spreads the next one twice, 24 levels deep, takes ~4 s (each
- * level doubles it; the depth cap does not help because spreads do not add depth); a
- * fragment cycle overflows the stack (RangeError), an unknown fragment throws a
- * TypeError, a selection set of ~200,000 fields overflows `Math.max(...)`, and a depth
- * over its maximum yields NaN in its callback. So we run it only when our memoised
- * walk has shown that its work is small: no cycle, no unknown fragment, at most
- * DEPTH_LIMIT_MAX_VISITS calls and at most DEPTH_LIMIT_MAX_RECURSION nested calls.
- * Otherwise our own depth (same counting, checked against it in the tests) is used;
- * such an operation is far over the height limit anyway.
- */
-const DEPTH_LIMIT_MAX_VISITS = 50_000;
-const DEPTH_LIMIT_MAX_RECURSION = 1_000;
-
 interface Counts {
   depth: number;
   height: number;
   aliases: number;
   directives: number;
-  /** Calls graphql-depth-limit's `determineDepth` would make for this selection set. */
-  visits: number;
-  /** Longest chain of nested `determineDepth` calls. */
-  recursion: number;
 }
 
-const ZERO: Counts = { depth: 0, height: 0, aliases: 0, directives: 0, visits: 0, recursion: 0 };
+const ZERO: Counts = { depth: 0, height: 0, aliases: 0, directives: 0 };
 
 interface Walk {
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** null while a selection set is being expanded: meeting it again means a fragment cycle. */
   readonly memo: Map<SelectionSetNode, Counts | null>;
-  cycle: boolean;
-  unknownFragment: boolean;
 }
 
 /**
@@ -89,22 +63,16 @@ interface Walk {
  * will be refused later with OPERATION_RESOLUTION_FAILURE; meanwhile we report the
  * largest value over all operations, so a bad name never lowers the numbers.
  */
-export function measureOperation(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName?: string | null,
-): OperationMetrics {
+export function measureOperation(document: DocumentNode, operationName?: string | null): OperationMetrics {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const named = operationName ? operations.filter((op) => op.name?.value === operationName) : operations;
   const selected = named.length === 1 ? named : operations;
 
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const walk: Walk = { fragments, memo: new Map(), cycle: false, unknownFragment: false };
+  const walk: Walk = { fragments, memo: new Map() };
 
   let result: OperationMetrics = { depth: 0, aliases: 0, rootFields: 0, height: 0, directives: 0 };
-  let visits = 0;
-  let recursion = 0;
   for (const operation of selected) {
     const counts = measureSelectionSet(operation.selectionSet, walk);
     let directives = add(operation.directives?.length ?? 0, counts.directives);
@@ -116,40 +84,8 @@ export function measureOperation(
       height: Math.max(result.height, counts.height),
       directives: Math.max(result.directives, directives),
     };
-    visits = add(visits, counts.visits);
-    recursion = Math.max(recursion, counts.recursion);
-  }
-
-  const [only] = selected;
-  const depthLimitIsCheap =
-    selected.length === 1 &&
-    !walk.cycle &&
-    !walk.unknownFragment &&
-    visits <= DEPTH_LIMIT_MAX_VISITS &&
-    recursion <= DEPTH_LIMIT_MAX_RECURSION;
-  if (only && depthLimitIsCheap) {
-    const depth = depthLimitDepth(schema, document, only);
-    if (depth !== undefined) result = { ...result, depth };
   }
   return result;
-}
-
-/** Depth as graphql-depth-limit reports it, for one operation. Call only when measureOperation found it cheap. */
-function depthLimitDepth(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): number | undefined {
-  // Only the selected operation (plus fragments): the rule measures every operation in
-  // the document, and keys them by name, so two anonymous ones would collide.
-  const single: DocumentNode = {
-    ...document,
-    definitions: document.definitions.filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION),
-  };
-  let depth: number | undefined;
-  // The maximum is never reached (recursion is bounded above), so the rule reports no
-  // error and its callback holds a number, not NaN.
-  const rule = depthLimit(DEPTH_LIMIT_MAX_RECURSION + 1, {}, (depths) => {
-    depth = Object.values(depths)[0];
-  });
-  validate(schema, single, [rule]);
-  return depth !== undefined && Number.isFinite(depth) ? depth : undefined;
 }
 
 /** Measures a selection set and every selection set below it, bottom-up, without recursion. */
@@ -186,9 +122,8 @@ function* childSets(set: SelectionSetNode, walk: Walk): Generator<SelectionSetNo
 function measured(set: SelectionSetNode | undefined, walk: Walk): Counts {
   if (!set) return ZERO;
   const counts = walk.memo.get(set);
-  if (counts) return counts;
-  walk.cycle = true;
-  return { ...ZERO, visits: CAP, recursion: CAP };
+  // Only an ancestor is still unmeasured: a fragment cycle, which adds nothing.
+  return counts ?? ZERO;
 }
 
 function combine(set: SelectionSetNode, walk: Walk): Counts {
@@ -197,7 +132,6 @@ function combine(set: SelectionSetNode, walk: Walk): Counts {
   for (const selection of set.selections) {
     let nested: Counts;
     let directives = selection.directives?.length ?? 0;
-    let ownVisits = 1;
     if (selection.kind === Kind.FIELD) {
       const child = measured(selection.selectionSet, walk);
       const ignoredByDepthLimit = selection.name.value.startsWith('__') || !selection.selectionSet;
@@ -207,24 +141,18 @@ function combine(set: SelectionSetNode, walk: Walk): Counts {
         responseNames.add(responseName);
         total.height = add(total.height, 1);
       }
-      nested = ignoredByDepthLimit
-        ? { ...child, depth: 0, visits: 0, recursion: 0 }
-        : { ...child, depth: add(child.depth, 1) };
+      nested = ignoredByDepthLimit ? { ...child, depth: 0 } : { ...child, depth: add(child.depth, 1) };
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       nested = measured(selection.selectionSet, walk);
     } else {
       const fragment = walk.fragments.get(selection.name.value);
-      if (!fragment) walk.unknownFragment = true;
       nested = fragment ? measured(fragment.selectionSet, walk) : ZERO;
       directives = add(directives, fragment?.directives?.length ?? 0);
-      ownVisits = fragment ? 2 : 1; // the spread, then the fragment definition
     }
     total.depth = Math.max(total.depth, nested.depth);
     total.height = add(total.height, nested.height);
     total.aliases = add(total.aliases, nested.aliases);
     total.directives = add(total.directives, add(directives, nested.directives));
-    total.visits = add(total.visits, add(ownVisits, nested.visits));
-    total.recursion = Math.max(total.recursion, add(ownVisits, nested.recursion));
   }
   return total;
 }
