@@ -1,6 +1,6 @@
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Logger } from './logger.ts';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode, statusOf } from './errors.ts';
 import { traceHttpRequests } from './http-tracing.ts';
 
 export interface HttpServerOptions {
@@ -16,7 +16,7 @@ export interface HttpServerOptions {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A GraphQL-over-HTTP error body: `errors` with a catalogue code and no `data` key. */
-export function graphqlErrorBody(message: string, code: string): string {
+export function graphqlErrorBody(message: string, code: ErrorCode): string {
   return JSON.stringify({ errors: [{ message, extensions: { code } }] });
 }
 
@@ -53,21 +53,22 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   traceHttpRequests(app, { component: options.component, routes: [options.graphqlPath] });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'unhandled error');
+    const clientError = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+    if (!clientError) request.log.error({ err: error }, 'unhandled error');
     const [message, code] =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? [`request body exceeds the ${options.maxBodyBytes}-byte limit`, ErrorCode.PAYLOAD_TOO_LARGE]
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? ['unsupported content type: send application/json', ErrorCode.BAD_REQUEST]
-          : status < 500
+          : clientError
             ? [`malformed request: ${error.message}`, ErrorCode.BAD_REQUEST]
             : ['Internal server error', ErrorCode.INTERNAL_SERVER_ERROR];
-    void reply.status(status).type('application/json; charset=utf-8').send(graphqlErrorBody(message, code));
+    // fastify's status (415 for a media type) where the catalogue lists it for the code, else the code's own.
+    void reply.status(statusOf(code, error.statusCode)).type('application/json; charset=utf-8').send(graphqlErrorBody(message, code));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).type('application/json; charset=utf-8').send(graphqlErrorBody(`no route for ${request.method} ${request.url.split('?')[0]}`, ErrorCode.BAD_REQUEST));
+    void reply.status(statusOf(ErrorCode.BAD_REQUEST, 404)).type('application/json; charset=utf-8').send(graphqlErrorBody(`no route for ${request.method} ${request.url.split('?')[0]}`, ErrorCode.BAD_REQUEST));
   });
 
   // While closing, answer in-flight requests with `Connection: close`, so their

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyResult } from 'jose';
 import type { Identity } from '../common/identity.ts';
-import { ErrorCode, storefrontError } from '../common/errors.ts';
+import { ErrorCode, requestError } from '../common/errors.ts';
 import type { GatewayConfig } from './config.ts';
 
 export type Authenticator = (authorization: string | undefined) => Promise<Identity>;
@@ -44,5 +44,5 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticator 
 }
 
 function unauthenticated(reason: string) {
-  return storefrontError(ErrorCode.UNAUTHENTICATED, `Invalid credentials: ${reason}`, { httpStatus: 401 });
+  return requestError(ErrorCode.UNAUTHENTICATED, `Invalid credentials: ${reason}`);
 }

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode } from '../common/errors.ts';
+import { ErrorCode, statusOf } from '../common/errors.ts';
 import { createFormatError } from '../common/format-error.ts';
 import { createHttpServer, graphqlErrorBody, listen } from '../common/http-server.ts';
 import { identityKey } from '../common/identity.ts';
@@ -128,7 +128,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     handler: (request, reply) => {
       if (handle && phase.phase === 'ready') return handle(request, reply);
       return reply
-        .status(503)
+        .status(statusOf(ErrorCode.SERVICE_UNAVAILABLE))
         .header('retry-after', '1')
         .type('application/json; charset=utf-8')
         .send(graphqlErrorBody(`the gateway is ${phase.phase}`, ErrorCode.SERVICE_UNAVAILABLE));

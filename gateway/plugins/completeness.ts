@@ -1,20 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../../common/errors.ts';
+import { isUpstreamFailure, kindOf } from '../../common/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
 export const COMPLETED_HEADER = 'x-storefront-completed';
 
 /** Codes that mean "a service failed", as opposed to "the client asked for something wrong". */
 function isServiceFailure(code: unknown): boolean {
-  return (
-    code === ErrorCode.SUBGRAPH_UNAVAILABLE ||
-    code === ErrorCode.SUBGRAPH_TIMEOUT ||
-    code === ErrorCode.SUBGRAPH_CIRCUIT_OPEN ||
-    code === ErrorCode.GATEWAY_TIMEOUT ||
-    code === ErrorCode.INTERNAL_SERVER_ERROR ||
-    (typeof code === 'string' && code.startsWith('UPSTREAM_'))
-  );
+  return isUpstreamFailure(code) || kindOf(code) === 'internal';
 }
 
 function serviceOf(error: GraphQLFormattedError): string | undefined {

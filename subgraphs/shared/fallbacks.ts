@@ -1,15 +1,15 @@
 import type { GraphQLFieldResolver } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { isUpstreamFailure } from '../../common/errors.ts';
 import type { FallbackRecord } from '../../common/upstream/wire.ts';
 
 /** Values served in place of optional data whose upstream failed, by "Type.field". */
 export type FallbackDeclarations = Readonly<Record<string, () => unknown>>;
 
 /** Upstream failures, not client mistakes: only these are covered by a fallback. */
-function isUpstreamFailure(error: unknown): { service: string } | undefined {
+function upstreamFailure(error: unknown): { service: string } | undefined {
   const extensions = (error as { extensions?: Record<string, unknown> } | null)?.extensions;
-  const code = extensions?.['code'];
-  if (typeof code !== 'string' || !code.startsWith('UPSTREAM_')) return undefined;
+  if (!isUpstreamFailure(extensions?.['code'])) return undefined;
   return { service: typeof extensions?.['service'] === 'string' ? extensions['service'] : 'unknown' };
 }
 
@@ -30,7 +30,7 @@ export function withFallbacks<C extends { fallbacks: FallbackRecord[] }>(resolve
       try {
         return await original(source, args, context, info);
       } catch (error) {
-        const failure = isUpstreamFailure(error);
+        const failure = upstreamFailure(error);
         if (!failure) throw error;
         context.fallbacks.push({ field: coordinate, service: failure.service });
         return fallback();

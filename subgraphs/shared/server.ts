@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { parse } from 'graphql';
 import { DEADLINE_HEADER, deadlineBudgetMs } from '../../common/upstream/deadline.ts';
-import { ErrorCode, storefrontError } from '../../common/errors.ts';
+import { ErrorCode, requestError } from '../../common/errors.ts';
 import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
 import { IdentityAssertionError, identityKey, verifyIdentityAssertion } from '../../common/identity.ts';
@@ -89,7 +89,7 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         } catch (error) {
           if (!(error instanceof IdentityAssertionError)) throw error;
           request.log.warn({ reason: error.message }, 'refused request without a valid gateway identity');
-          throw storefrontError(ErrorCode.UNAUTHENTICATED, 'This service only accepts requests from the gateway', { httpStatus: 401 });
+          throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only accepts requests from the gateway');
         }
         const recorder = new CallRecorder();
         const requestId = String(request.id);
