@@ -12,7 +12,8 @@ import { toGraphQLRequestBody, type HttpGraphQLInput } from './persisted-queries
 import type { PersistedQueries } from './persisted-queries/runtime.ts';
 import type { CostConfig } from './cost/config.ts';
 import type { DocumentCache } from './document-cache.ts';
-import { throttleStatus, type Admission, type GraphQLRequestBody, type Rejection } from './outcome.ts';
+import { throttleStatus, type Admission, type GraphQLRequestBody } from './outcome.ts';
+import { reject, type Rejection } from './rejection.ts';
 import type { SchemaState } from './schema-state.ts';
 
 export interface Protections {
@@ -44,12 +45,12 @@ export interface Caller {
  */
 export async function admitOperation(p: Protections, input: HttpGraphQLInput, caller: Caller): Promise<Admission> {
   const snapshot = p.schema.current;
-  if (!snapshot) return reject(503, ErrorCode.SERVICE_UNAVAILABLE, 'the gateway has no schema loaded yet', {}, { 'retry-after': '1' });
+  if (!snapshot) return reject(ErrorCode.SERVICE_UNAVAILABLE, 'the gateway has no schema loaded yet', { headers: { 'retry-after': '1' } });
 
   const handled = await p.persisted.handle(input, caller.clientName);
   if (handled.kind === 'reject') {
     p.metrics.persistedQueries.inc({ outcome: handled.code });
-    return reject(handled.httpStatus, handled.code, handled.message, {}, { 'cache-control': PERSISTED_QUERY_ERROR_CACHE_CONTROL });
+    return { ...handled, headers: { ...handled.headers, 'cache-control': PERSISTED_QUERY_ERROR_CACHE_CONTROL } };
   }
   p.metrics.persistedQueries.inc({ outcome: handled.outcome.via });
   const { request, outcome } = handled;
@@ -64,7 +65,7 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
     // Apollo Server's parser is recursive and unbounded: handed a document nested past
     // MAX_PARSER_NESTING it parses one no limit or cost was measured on (a 600-level
     // relatedProducts chain would execute) or overflows its stack. Refuse it here.
-    if (analysis.reason === 'tooDeeplyNested') return reject(400, ErrorCode.GRAPHQL_PARSE_FAILED, analysis.message);
+    if (analysis.reason === 'tooDeeplyNested') return reject(ErrorCode.GRAPHQL_PARSE_FAILED, analysis.message);
     return { kind: 'admit', body, cost: null, operation: label };
   }
   const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
@@ -77,15 +78,15 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
     const message = request.operationName === undefined
       ? 'Must provide operation name if query contains multiple operations.'
       : `Unknown operation named ${describeValue(request.operationName)}.`;
-    return reject(400, ErrorCode.OPERATION_RESOLUTION_FAILURE, message);
+    return reject(ErrorCode.OPERATION_RESOLUTION_FAILURE, message);
   }
   // graphql-js 16 validates `subscription { … }` against a schema without that root type (its
   // KnownOperationTypes rule comes in 17); Apollo Gateway then throws INVALID_GRAPHQL, an HTTP 500.
   if (!snapshot.apiSchema.getRootType(operation.operation)) {
-    return reject(400, ErrorCode.GRAPHQL_VALIDATION_FAILED, `The ${operation.operation} operation is not supported by the schema.`);
+    return reject(ErrorCode.GRAPHQL_VALIDATION_FAILED, `The ${operation.operation} operation is not supported by the schema.`);
   }
   if (input.method === 'GET' && operation.operation === 'mutation') {
-    return reject(405, ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', {}, { allow: 'POST' });
+    return reject(ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', { status: 405, headers: { allow: 'POST' } });
   }
   if (outcome.register) await p.persisted.register(outcome.register);
 
@@ -99,7 +100,7 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
     p.metrics.costRejections.inc({ reason: 'max_cost', mode: maxCostMode });
     p.logger.warn({ requestId: caller.requestId, operationName: request.operationName ?? null, estimated, max: maxCost, mode: maxCostMode }, 'operation over the maximum cost');
     if (maxCostMode === 'enforce') {
-      return reject(400, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { cost: { estimated, max: maxCost } });
+      return reject(ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { extensions: { cost: { estimated, max: maxCost } } });
     }
   }
   return charge(p, estimated, caller, body, label);
@@ -118,12 +119,12 @@ async function charge(p: Protections, estimated: number, caller: Caller, body: G
   if (budget.mode === 'measure') return { kind: 'admit', body, operation, cost: { estimated, clientKey: caller.clientKey, charged: false, policy, currentlyAvailable: taken.currentlyAvailable } };
   const retryAfterSeconds = Number.isFinite(taken.retryAfterMs) ? Math.max(1, Math.ceil(taken.retryAfterMs / 1000)) : 3600;
   return reject(
-    429,
     ErrorCode.THROTTLED,
     `Throttled: this operation costs ${estimated} and ${Math.floor(taken.currentlyAvailable)} of ${policy.maximumAvailable} points are available; retry in ${retryAfterSeconds} s`,
-    {},
-    { 'retry-after': String(retryAfterSeconds) },
-    { cost: { requestedQueryCost: estimated, actualQueryCost: null, throttleStatus: throttleStatus(policy, taken.currentlyAvailable) } },
+    {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      responseExtensions: { cost: { requestedQueryCost: estimated, actualQueryCost: null, throttleStatus: throttleStatus(policy, taken.currentlyAvailable) } },
+    },
   );
 }
 
@@ -135,22 +136,11 @@ function limitRejection(p: Protections, violations: readonly LimitViolation[], c
   }
   const enforced = violations.find((v) => v.mode === 'enforce');
   if (!enforced) return undefined;
-  return reject(400, enforced.code, enforced.message, { limit: { name: enforced.limit, measured: enforced.measured, max: enforced.max } });
+  return reject(enforced.code, enforced.message, { extensions: { limit: { name: enforced.limit, measured: enforced.measured, max: enforced.max } } });
 }
 
 /** The operation Apollo Server will run (as graphql-js getOperationAST picks it), or undefined when none is picked. */
 function selectedOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | undefined {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   return operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-}
-
-function reject(
-  status: number,
-  code: string,
-  message: string,
-  extensions: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-  responseExtensions?: Record<string, unknown>,
-): Rejection {
-  return { kind: 'reject', status, code, message, extensions, headers, ...(responseExtensions ? { responseExtensions } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { BucketPolicy } from './budget/leaky-bucket.ts';
+import type { Rejection } from './rejection.ts';
 
 /** The cost bookkeeping of an admitted operation, finished by the cost report plugin (cost/report-plugin.ts). */
 export interface AdmittedCost {
@@ -28,19 +29,6 @@ export type Admission =
     }
   | Rejection;
 
-/** A refusal decided before execution: answered as `{ errors }` with no `data` key. */
-export interface Rejection {
-  readonly kind: 'reject';
-  readonly status: number;
-  readonly code: string;
-  readonly message: string;
-  /** Extra error extensions (numbers such as `limit` or `cost`). */
-  readonly extensions?: Record<string, unknown>;
-  /** Response extensions (Shopify's `cost` on THROTTLED). */
-  readonly responseExtensions?: Record<string, unknown>;
-  readonly headers?: Record<string, string>;
-}
-
 /** Shopify's throttle status shape, which mobile and partner teams already parse. */
 export function throttleStatus(policy: BucketPolicy, currentlyAvailable: number) {
   return {
@@ -48,11 +36,4 @@ export function throttleStatus(policy: BucketPolicy, currentlyAvailable: number)
     currentlyAvailable: Math.floor(currentlyAvailable),
     restoreRate: policy.restoreRatePerSecond,
   };
-}
-
-export function rejectionBody(rejection: Rejection): string {
-  return JSON.stringify({
-    errors: [{ message: rejection.message, extensions: { code: rejection.code, ...rejection.extensions } }],
-    ...(rejection.responseExtensions ? { extensions: rejection.responseExtensions } : {}),
-  });
 }

@@ -3,13 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
-import { graphqlErrorBody } from '../../common/http-server.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
 import type { KeyObject } from 'node:crypto';
 import { admitOperation, type Caller, type Protections } from '../admission/admit.ts';
 import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
 import type { BatchingConfig } from '../admission/batching-config.ts';
-import { rejectionBody, type Admission, type GraphQLRequestBody, type Rejection } from '../admission/outcome.ts';
+import type { Admission, GraphQLRequestBody } from '../admission/outcome.ts';
+import { reject, rejectionBody, type Rejection } from '../admission/rejection.ts';
 import type { Authenticator } from '../auth.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -44,7 +44,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps) {
       identity = await deps.authenticate(headerOf(request, 'authorization'));
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
-      return send(reply, { status: 401, headers: [['content-type', 'application/json; charset=utf-8'], ['www-authenticate', 'Bearer']], body: graphqlErrorBody(error.message, ErrorCode.UNAUTHENTICATED) });
+      return send(reply, answerRejection(reject(ErrorCode.UNAUTHENTICATED, error.message, { headers: { 'www-authenticate': 'Bearer' } })));
     }
     const caller: Caller = {
       identity,
@@ -146,7 +146,7 @@ function answerRejection(rejection: Rejection): Answer {
 }
 
 function batchRejection(message: string): Rejection {
-  return { kind: 'reject', status: 400, code: ErrorCode.BATCH_LIMIT, message };
+  return reject(ErrorCode.BATCH_LIMIT, message);
 }
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {

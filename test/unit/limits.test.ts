@@ -10,12 +10,9 @@ import { ErrorCode } from '../../common/errors.ts';
 import {
   DEFAULT_LIMITS,
   LIMIT_DOCS,
-  LIMIT_HTTP_STATUS,
   LIMIT_NAMES,
   checkOperation,
   checkPreParse,
-  enforcedViolation,
-  limitError,
   type LimitName,
   type LimitPolicy,
 } from '../../gateway/admission/limits/limits.ts';
@@ -251,12 +248,6 @@ describe('limit decisions', () => {
     const violations = checkOperation(METRICS, policy({ maxAliases: { max: 1, mode: 'measure' } }));
     assert.equal(violations.length, 1);
     assert.equal(violations[0]!.mode, 'measure');
-    assert.equal(enforcedViolation(violations), undefined);
-  });
-
-  it('in enforce mode refuses the request with the first enforced violation', () => {
-    const mixed = policy({ maxAliases: { max: 1, mode: 'measure' }, maxHeight: { max: 1, mode: 'enforce' } });
-    assert.equal(enforcedViolation(checkOperation(METRICS, mixed))?.limit, 'maxHeight');
   });
 
   it('never reports a limit that is off (max null)', () => {
@@ -278,18 +269,6 @@ describe('limit decisions', () => {
       ],
     );
     assert.equal(violations[1]!.message, 'Number of lexical tokens in the document is more than 4; the maximum is 4 (maxTokens).');
-  });
-
-  it('turns a violation into an HTTP 400 error with the numbers in extensions.limit', () => {
-    const [violation] = checkOperation(METRICS, policy({ maxDepth: { max: 2, mode: 'enforce' } }));
-    const error = limitError(violation!);
-    assert.equal(error.message, violation!.message);
-    assert.deepEqual(error.extensions, {
-      code: 'MAX_DEPTH_LIMIT',
-      limit: { name: 'maxDepth', measured: 5, max: 2 },
-      http: { status: LIMIT_HTTP_STATUS },
-    });
-    assert.equal(LIMIT_HTTP_STATUS, 400);
   });
 });
 

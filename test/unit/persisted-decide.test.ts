@@ -115,7 +115,7 @@ function check(outcome: PersistedQueryOutcome, expected: Expected): void {
     assert.equal(outcome.kind, 'reject', `expected ${expected.code}, got ${JSON.stringify(outcome)}`);
     if (outcome.kind !== 'reject') return;
     assert.equal(outcome.code, expected.code);
-    assert.equal(outcome.httpStatus, expected.status);
+    assert.equal(outcome.status, expected.status);
     assert.ok(outcome.message.length > 0 && outcome.message.length < 200);
     return;
   }

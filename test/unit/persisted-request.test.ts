@@ -28,7 +28,7 @@ function refused(input: HttpGraphQLInput, pattern: RegExp): string {
   assert.equal(result.kind, 'reject', `expected a refusal, got ${JSON.stringify(result)}`);
   if (result.kind !== 'reject') return assert.fail();
   assert.equal(result.code, ErrorCode.BAD_REQUEST);
-  assert.equal(result.httpStatus, 400);
+  assert.equal(result.status, 400);
   assert.match(result.message, pattern);
   return result.message;
 }

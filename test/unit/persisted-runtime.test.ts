@@ -24,7 +24,7 @@ async function profile(name: 'web' | 'mobile', mode?: PersistedQueryMode, onApqL
 }
 
 function codeOf(handled: HandledRequest): string {
-  return handled.kind === 'reject' ? `${handled.code} ${handled.httpStatus}` : `allow ${handled.outcome.via}`;
+  return handled.kind === 'reject' ? `${handled.code} ${handled.status}` : `allow ${handled.outcome.via}`;
 }
 
 describe('persisted-query config', () => {

@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../../common/errors.ts';
 import type { OperationMetrics } from './operation-metrics.ts';
 import { countTokens, documentBytes } from './tokens.ts';
@@ -42,9 +41,6 @@ export interface LimitViolation {
   /** What was counted, the measured value and the maximum. Safe to show to clients. */
   readonly message: string;
 }
-
-/** Every limit violation that ends a request is answered with HTTP 400. */
-export const LIMIT_HTTP_STATUS = 400;
 
 export const LIMIT_DOCS: Record<
   LimitName,
@@ -179,16 +175,4 @@ export function checkOperation(metrics: OperationMetrics, policy: LimitPolicy): 
     violation('maxHeight', policy.maxHeight, metrics.height),
     violation('maxDirectives', policy.maxDirectives, metrics.directives),
   ].filter((v) => v !== undefined);
-}
-
-/** The violation that refuses the request, if any: the first one in `enforce` mode. */
-export function enforcedViolation(violations: readonly LimitViolation[]): LimitViolation | undefined {
-  return violations.find((v) => v.mode === 'enforce');
-}
-
-/** The client-facing error for an enforced violation: HTTP 400, `extensions.limit { measured, max }`. */
-export function limitError(v: LimitViolation): GraphQLError {
-  return new GraphQLError(v.message, {
-    extensions: { code: v.code, limit: { name: v.limit, measured: v.measured, max: v.max }, http: { status: LIMIT_HTTP_STATUS } },
-  });
 }

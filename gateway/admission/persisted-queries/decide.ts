@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../../common/errors.ts';
 import { hashOperation, type ManifestIndex, type ManifestOperation } from './manifest.ts';
-import { reject, type PersistedQueryReject } from './reject.ts';
+import { reject, type Rejection } from '../rejection.ts';
 import type { PersistedQueryRequest } from './request.ts';
 
 /**
@@ -34,7 +34,7 @@ export interface PersistedQueryAllow {
   readonly register?: { readonly hash: string; readonly query: string };
 }
 
-export type PersistedQueryOutcome = PersistedQueryAllow | PersistedQueryReject;
+export type PersistedQueryOutcome = PersistedQueryAllow | Rejection;
 
 const usesApqStore = (mode: PersistedQueryMode) => mode === 'apq' || mode === 'audit';
 
@@ -76,26 +76,26 @@ export function decide(
 ): PersistedQueryOutcome {
   const { query, documentId, apqHash } = request;
   if (documentId !== undefined && query) {
-    return reject(ErrorCode.CANNOT_SEND_PQ_ID_AND_BODY, 400, 'Sending a persisted query id (documentId) and a query body in the same request is not allowed; send one of them');
+    return reject(ErrorCode.CANNOT_SEND_PQ_ID_AND_BODY, 'Sending a persisted query id (documentId) and a query body in the same request is not allowed; send one of them');
   }
   const id = documentId ?? apqHash;
   if (id !== undefined && query) {
     if (hashOperation(query) !== id) {
-      return reject(ErrorCode.PERSISTED_QUERY_HASH_MISMATCH, 400, 'The query text does not hash (SHA-256) to extensions.persistedQuery.sha256Hash');
+      return reject(ErrorCode.PERSISTED_QUERY_HASH_MISMATCH, 'The query text does not hash (SHA-256) to extensions.persistedQuery.sha256Hash');
     }
     return usesApqStore(mode) ? register(mode, id, query, manifest) : byId(mode, id, manifest, undefined);
   }
   if (id !== undefined) return byId(mode, id, manifest, apqQuery);
   if (query) return byBody(mode, query, manifest);
-  return reject(ErrorCode.BAD_REQUEST, 400, 'a GraphQL request needs a non-empty query, a documentId or an extensions.persistedQuery');
+  return reject(ErrorCode.BAD_REQUEST, 'a GraphQL request needs a non-empty query, a documentId or an extensions.persistedQuery');
 }
 
 function fromManifest(operation: ManifestOperation): PersistedQueryAllow {
   return { kind: 'allow', query: operation.body, via: 'manifest', operation };
 }
 
-function notInList(id: string): PersistedQueryReject {
-  return reject(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 400, `Persisted query ${id} is not in the persisted query list`);
+function notInList(id: string): Rejection {
+  return reject(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, `Persisted query ${id} is not in the persisted query list`);
 }
 
 function byId(mode: PersistedQueryMode, id: string, manifest: ManifestIndex, apqQuery: string | undefined): PersistedQueryOutcome {
@@ -113,7 +113,7 @@ function byId(mode: PersistedQueryMode, id: string, manifest: ManifestIndex, apq
         return { kind: 'allow', query: apqQuery, via: mode === 'audit' ? 'audit-unknown' : 'apq' };
       }
       // Apollo clients retry with the body on this exact message or code.
-      return reject(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 200, 'PersistedQueryNotFound');
+      return reject(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
     default:
       return unreachable(mode);
   }
@@ -130,14 +130,13 @@ function byBody(mode: PersistedQueryMode, query: string, manifest: ManifestIndex
     case 'require-id':
       return reject(
         ErrorCode.PERSISTED_QUERY_ID_REQUIRED,
-        400,
         'This endpoint accepts only persisted query ids (documentId or extensions.persistedQuery), not free-form GraphQL',
       );
     case 'safelist': {
       const listed = manifest.byBody(query);
       return listed
         ? fromManifest(listed)
-        : reject(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 400, 'The operation body is not in the persisted query list');
+        : reject(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 'The operation body is not in the persisted query list');
     }
     case 'apq':
     case 'audit': {

@@ -1,16 +1,5 @@
 import { ErrorCode } from '../../../common/errors.ts';
-
-/**
- * A persisted-query refusal, decided before the document is parsed. The HTTP
- * layer answers it as-is: `{ errors: [{ message, extensions: { code } }] }`
- * with `httpStatus` and PERSISTED_QUERY_ERROR_CACHE_CONTROL.
- */
-export interface PersistedQueryReject {
-  readonly kind: 'reject';
-  readonly code: ErrorCode;
-  readonly httpStatus: number;
-  readonly message: string;
-}
+import { reject, type Rejection } from '../rejection.ts';
 
 /**
  * Every persisted-query error must bypass shared caches: a CDN that caches a
@@ -19,13 +8,9 @@ export interface PersistedQueryReject {
  */
 export const PERSISTED_QUERY_ERROR_CACHE_CONTROL = 'private, no-cache, must-revalidate';
 
-export function reject(code: ErrorCode, httpStatus: number, message: string): PersistedQueryReject {
-  return { kind: 'reject', code, httpStatus, message };
-}
-
 /** The request is not a well-formed (persisted) GraphQL request. */
-export function badRequest(message: string): PersistedQueryReject {
-  return reject(ErrorCode.BAD_REQUEST, 400, message);
+export function badRequest(message: string): Rejection {
+  return reject(ErrorCode.BAD_REQUEST, message);
 }
 
 /** Quotes a client-supplied value for an error message without echoing megabytes of it. */

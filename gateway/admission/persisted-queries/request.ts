@@ -1,5 +1,6 @@
 import { SHA256_HEX } from './manifest.ts';
-import { badRequest, describeValue, type PersistedQueryReject } from './reject.ts';
+import type { Rejection } from '../rejection.ts';
+import { badRequest, describeValue } from './reject.ts';
 
 /**
  * One GraphQL request as the persisted-query policy sees it, whichever way it
@@ -28,7 +29,7 @@ export interface HttpGraphQLInput {
   readonly query: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
-export type ExtractedRequest = { readonly kind: 'request'; readonly request: PersistedQueryRequest } | PersistedQueryReject;
+export type ExtractedRequest = { readonly kind: 'request'; readonly request: PersistedQueryRequest } | Rejection;
 
 const DOCUMENT_ID = /^sha256:([0-9a-f]{64})$/;
 
@@ -36,8 +37,8 @@ type Fields = { query?: unknown; documentId?: unknown; operationName?: unknown; 
 
 /** Carries a refusal out of the field readers; never escapes this module. */
 class Refused {
-  readonly reject: PersistedQueryReject;
-  constructor(reject: PersistedQueryReject) {
+  readonly reject: Rejection;
+  constructor(reject: Rejection) {
     this.reject = reject;
   }
 }

@@ -5,11 +5,11 @@ import type { ResolvedPersistedQueriesConfig } from './config.ts';
 import { apqLookupFor, decide, type PersistedQueryMode, type PersistedQueryOutcome } from './decide.ts';
 import { watchManifests, type ManifestWatcher } from './manifest-watcher.ts';
 import { extractPersistedQuery, type HttpGraphQLInput, type PersistedQueryRequest } from './request.ts';
-import type { PersistedQueryReject } from './reject.ts';
+import type { Rejection } from '../rejection.ts';
 
 export type HandledRequest =
   | { readonly kind: 'allow'; readonly request: PersistedQueryRequest; readonly outcome: Extract<PersistedQueryOutcome, { kind: 'allow' }> }
-  | PersistedQueryReject;
+  | Rejection;
 
 /** The persisted-query building blocks assembled for one gateway process. */
 export interface PersistedQueries {
