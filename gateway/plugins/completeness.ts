@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import { singleResultPlugin } from '../../common/single-result-plugin.ts';
 import { isUpstreamFailure, kindOf } from '../../common/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -25,31 +26,23 @@ function serviceOf(error: GraphQLFormattedError): string | undefined {
  * A complete response carries `x-storefront-completed: true`.
  */
 export function completenessPlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          // Requests refused before execution (no data at all) are not partial: they failed.
-          if (!('data' in result) || result.data === undefined) return;
-          const failed = new Set<string>();
-          for (const error of result.errors ?? []) {
-            if (isServiceFailure(error.extensions?.['code'])) failed.add(serviceOf(error) ?? 'unknown');
-          }
-          const fallbacks = contextValue.fallbacks ?? [];
-          for (const fallback of fallbacks) failed.add(fallback.service);
-          const completed = failed.size === 0;
-          response.http.headers.set(COMPLETED_HEADER, String(completed));
-          if (completed) return;
-          result.extensions = {
-            ...result.extensions,
-            completed: false,
-            failedServices: [...failed].sort(),
-            ...(fallbacks.length > 0 ? { fallbacks: [...new Set(fallbacks.map((f) => f.field))].sort() } : {}),
-          };
-        },
-      };
-    },
-  };
+  return singleResultPlugin<GatewayContext>((result, context, http) => {
+    // Requests refused before execution (no data at all) are not partial: they failed.
+    if (!('data' in result) || result.data === undefined) return;
+    const failed = new Set<string>();
+    for (const error of result.errors ?? []) {
+      if (isServiceFailure(error.extensions?.['code'])) failed.add(serviceOf(error) ?? 'unknown');
+    }
+    const fallbacks = context.fallbacks ?? [];
+    for (const fallback of fallbacks) failed.add(fallback.service);
+    const completed = failed.size === 0;
+    http.headers.set(COMPLETED_HEADER, String(completed));
+    if (completed) return;
+    result.extensions = {
+      ...result.extensions,
+      completed: false,
+      failedServices: [...failed].sort(),
+      ...(fallbacks.length > 0 ? { fallbacks: [...new Set(fallbacks.map((f) => f.field))].sort() } : {}),
+    };
+  });
 }

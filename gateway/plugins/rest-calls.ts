@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { singleResultPlugin } from '../../common/single-result-plugin.ts';
+import { REST_CALLS_EXTENSION } from '../../common/upstream/wire.ts';
 import type { GatewayContext } from '../context.ts';
 
 /**
@@ -7,15 +9,7 @@ import type { GatewayContext } from '../context.ts';
  * regressions show up in a response, a log line and a test.
  */
 export function restCallsExtensionPlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, restCalls: { ...contextValue.restCalls } };
-        },
-      };
-    },
-  };
+  return singleResultPlugin<GatewayContext>((result, context) => {
+    result.extensions = { ...result.extensions, [REST_CALLS_EXTENSION]: { ...context.restCalls } };
+  });
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { singleResultPlugin } from '../../common/single-result-plugin.ts';
 import { FALLBACKS_EXTENSION } from '../../common/upstream/wire.ts';
 import type { SubgraphContext } from './context.ts';
 
@@ -7,15 +8,8 @@ import type { SubgraphContext } from './context.ts';
  * gateway gathers them from every fetch into its completeness signal.
  */
 export function fallbacksPlugin<L>(): ApolloServerPlugin<SubgraphContext<L>> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single' || contextValue.fallbacks.length === 0) return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, [FALLBACKS_EXTENSION]: contextValue.fallbacks };
-        },
-      };
-    },
-  };
+  return singleResultPlugin<SubgraphContext<L>>((result, context) => {
+    if (context.fallbacks.length === 0) return;
+    result.extensions = { ...result.extensions, [FALLBACKS_EXTENSION]: context.fallbacks };
+  });
 }

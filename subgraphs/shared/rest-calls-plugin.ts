@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { singleResultPlugin } from '../../common/single-result-plugin.ts';
 import { REST_CALLS_EXTENSION } from '../../common/upstream/wire.ts';
 import type { SubgraphContext } from './context.ts';
 
@@ -8,15 +9,7 @@ import type { SubgraphContext } from './context.ts';
  * are internal bookkeeping, not client-facing (the gateway decides whether to expose them).
  */
 export function restCallsPlugin<L>(): ApolloServerPlugin<SubgraphContext<L>> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, [REST_CALLS_EXTENSION]: contextValue.recorder.snapshot() };
-        },
-      };
-    },
-  };
+  return singleResultPlugin<SubgraphContext<L>>((result, context) => {
+    result.extensions = { ...result.extensions, [REST_CALLS_EXTENSION]: context.recorder.snapshot() };
+  });
 }
