@@ -23,8 +23,8 @@ before(async () => {
   subgraphs = await startSubgraphs(rest);
 });
 after(async () => {
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
+  await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
+  await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
 });
 
 

@@ -225,7 +225,7 @@ describe('APQ in Redis', () => {
   before(async () => {
     redis = await startRedis();
   });
-  after(() => redis.stop());
+  after(() => redis?.stop());
 
   it('is shared by two gateway replicas: registered on one, served by the other', async () => {
     const query = 'query Categories { categories { id name } }';

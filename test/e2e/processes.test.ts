@@ -20,7 +20,7 @@ interface Run {
 }
 
 function run(script: string, args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
   child.once('exit', () => (exited = true));

@@ -114,7 +114,7 @@ describe('budgets shared through Redis', () => {
   before(async () => {
     redis = await startRedis();
   });
-  after(() => redis.stop());
+  after(() => redis?.stop());
 
   it('two gateways on one Redis share one budget per client', async () => {
     const shared = { cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5, redisUrl: redis.url, redisKeyPrefix: `t${Date.now()}:` } } };
