@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { occupy } from '../support/ports.ts';
 
 /**
  * The commands a newcomer types, run as real processes: the standalone gateway CLI,
@@ -40,13 +40,6 @@ async function waitForOutput(r: Run, text: string, timeoutMs: number): Promise<v
     if (Date.now() > deadline || r.hasExited()) assert.fail(`"${text}" not printed (within ${timeoutMs} ms, before exit); output:\n${r.output()}`);
     await new Promise((res) => setTimeout(res, 100));
   }
-}
-
-function occupy(port: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
 }
 
 describe('gateway CLI', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { descendantsOf, listProcesses } from '../../scripts/lib/processes.ts';
+import { occupy } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 
 /**
@@ -55,13 +55,6 @@ async function noneLeft(pids: readonly number[]): Promise<void> {
     return pids.filter((pid) => live.has(pid));
   };
   await waitFor(() => alive().length === 0, 20_000).catch(() => assert.fail(`processes left behind: ${alive().join(', ')}`));
-}
-
-function occupy(port: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
 }
 
 describe('npm start', () => {
