@@ -4,19 +4,19 @@
  *
  * - Each test and hook has a time limit (`--test-timeout`, default 180 s); node:test's
  *   message names the test ("test timed out after …").
- * - Each file has one too (`--file-timeout`, default 420 s): a file whose module never
- *   finishes, or whose process will not exit, is named with the tests it was running,
- *   and the run stops.
- * - A file's process exits once its tests are done even if something it started is still
- *   listening (node:test's forceExit), and the whole run lives in a process group of its
- *   own that is killed when the run ends: servers a failed set-up left behind cannot keep
- *   the suite alive. Stragglers are listed, since they are a test's bug.
+ * - Each file has one too (`--file-timeout`, default 300 s): a file whose module never
+ *   finishes, or whose process will not exit once its tests are done (a server or child
+ *   process a failed set-up left open), is named with what it was doing, and the run stops.
+ * - The whole run lives in a process group of its own that is killed when the run ends:
+ *   nothing a test started outlives it. Stragglers are listed, since they are a test's bug.
+ *   (Not node:test's forceExit: it exits a file's process while its last results are still
+ *   on their way to the reporter, and tests went missing from the count.)
  * - Programs the tests need from the system (redis-server) are provisioned before any
  *   test starts, or the run stops within seconds saying what is missing (see
  *   scripts/lib/system-tools.ts).
  *
- * Why not just `node --test`: it has no per-file limit, and without forceExit a file
- * whose after-hook failed waits forever for its open servers, with no output.
+ * Why not just `node --test`: it has no per-file limit, so a file whose after-hook failed
+ * waits forever for its open servers, with no output.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -34,7 +34,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     'test-timeout': { type: 'string', default: '180' },
-    'file-timeout': { type: 'string', default: '420' },
+    'file-timeout': { type: 'string', default: '300' },
     concurrency: { type: 'string' },
     'test-name-pattern': { type: 'string', multiple: true },
     [CHILD_FLAG.slice(2)]: { type: 'boolean', default: false },
@@ -108,7 +108,6 @@ async function runTests(): Promise<void> {
     // node --test's own default: one file per spare core.
     concurrency: flags.concurrency ? Number(flags.concurrency) : Math.max(1, availableParallelism() - 1),
     timeout: testTimeoutMs,
-    forceExit: true,
     signal: controller.signal,
     env: { ...process.env, NODE_ENV: 'test' },
     ...(flags['test-name-pattern'] ? { testNamePatterns: flags['test-name-pattern'] } : {}),
@@ -117,6 +116,7 @@ async function runTests(): Promise<void> {
   // Per file: when it started and which of its tests are running now.
   const started = new Map<string, number>();
   const running = new Map<string, Set<string>>();
+  const finishedCount = new Map<string, number>();
   let failed = false;
   let timedOut: string | undefined;
   // node:test reports each file as a top-level test named by the path it was given.
@@ -130,7 +130,10 @@ async function runTests(): Promise<void> {
   });
   const finished = (data: { file?: string; name: string; nesting: number }) => {
     if (isFileItself(data)) started.delete(data.file!);
-    else if (data.file) running.get(data.file)?.delete(data.name);
+    else if (data.file) {
+      running.get(data.file)?.delete(data.name);
+      finishedCount.set(data.file, (finishedCount.get(data.file) ?? 0) + 1);
+    }
   };
   stream.on('test:pass', finished);
   stream.on('test:fail', (data) => {
@@ -145,7 +148,12 @@ async function runTests(): Promise<void> {
     for (const [file, since] of started) {
       if (Date.now() - since < fileTimeoutMs) continue;
       const tests = [...(running.get(file) ?? [])];
-      timedOut = `run-tests: ${relative(process.cwd(), file)} did not finish within ${fileTimeoutMs / 1000} s (--file-timeout); ${tests.length ? `still running: ${tests.map((t) => `"${t}"`).join(', ')}` : 'no test had started: its module or a hook never finished'}`;
+      const doing = tests.length
+        ? `still running: ${tests.map((t) => `"${t}"`).join(', ')}`
+        : finishedCount.get(file)
+          ? 'its tests had finished but its process did not exit: something it started is still open (a server, socket, child process or timer); stop it in an after hook'
+          : 'no test had started: its module or a hook never finished';
+      timedOut = `run-tests: ${relative(process.cwd(), file)} did not finish within ${fileTimeoutMs / 1000} s (--file-timeout); ${doing}`;
       console.error(`\n${timedOut}`);
       controller.abort();
       // The reporter may wait on the stuck file's process; the supervisor kills the group.
