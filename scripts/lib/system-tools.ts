@@ -44,7 +44,8 @@ function aptRunner(): string[] | undefined {
 }
 
 function apt(prefix: string[], args: string[]): { ok: boolean; output: string } {
-  const [command, ...rest] = [...prefix, 'apt-get', ...args];
+  // Another apt-get (an unattended upgrade, a second test run) may hold dpkg's lock: wait for it.
+  const [command, ...rest] = [...prefix, 'apt-get', '-o', 'DPkg::Lock::Timeout=120', ...args];
   const result = spawnSync(command!, rest, {
     encoding: 'utf8',
     timeout: APT_TIMEOUT_MS,
