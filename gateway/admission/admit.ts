@@ -127,6 +127,17 @@ async function charge(p: Protections, estimated: number, caller: Caller, body: G
   );
 }
 
+/**
+ * Gives back the whole estimate an admitted operation took from its client's
+ * budget, for an operation that will not run after all: the earlier
+ * operations of a batch whose later one was refused. (An operation that runs
+ * is refunded estimate minus actual by the cost-report plugin instead.)
+ */
+export async function refundAdmission(p: Protections, admission: Admission): Promise<void> {
+  if (admission.kind !== 'admit' || !admission.cost?.charged || !admission.cost.policy) return;
+  await p.budgets.refund(admission.cost.clientKey, admission.cost.estimated, admission.cost.policy);
+}
+
 /** Logs and counts every violation; refuses on the first one in enforce mode. */
 function limitRejection(p: Protections, violations: readonly LimitViolation[], caller: Caller): Rejection | undefined {
   for (const v of violations) {
