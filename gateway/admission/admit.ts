@@ -87,8 +87,6 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   if (input.method === 'GET' && operation.operation === 'mutation') {
     return reject(405, ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', {}, { allow: 'POST' });
   }
-  if (outcome.register) await p.persisted.register(outcome.register);
-
   const estimated = estimateCost(snapshot.apiSchema, snapshot.derived.directives, analysis.document, {
     operationName: request.operationName ?? null,
     variables: request.variables as Record<string, unknown> | undefined,
@@ -102,6 +100,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
       return reject(400, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { cost: { estimated, max: maxCost } });
     }
   }
+  // Registered only once nothing about the operation itself refuses it: a
+  // refused document stored under its hash would be served (and refused)
+  // again by hash, and fill the store for nothing. A throttled client is
+  // refused for its budget, not the operation, so registering stays.
+  if (outcome.register) await p.persisted.register(outcome.register);
   return charge(p, estimated, caller, body, label);
 }
 

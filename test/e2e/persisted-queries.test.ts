@@ -55,6 +55,19 @@ describe('apq mode (web default)', () => {
     assert.equal(codeOf(r.body), 'PERSISTED_QUERY_HASH_MISMATCH');
   });
 
+  it('does not register an operation refused as too expensive: its hash alone stays unknown', async () => {
+    const g = await gateway({ cost: { maxCost: 200, budget: { maximumAvailable: 200 } } });
+    const expensive = '{ searchProducts(first: 100) { nodes { name price { effectivePrice { formatted } } } } }'; // 10 + 1 + 100 × 8
+    const apq = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
+    const refused = await postGraphQL(g.url, { query: expensive, ...apq(expensive) });
+    assert.equal(codeOf(refused.body), 'COST_ESTIMATED_TOO_EXPENSIVE');
+    assert.equal(codeOf((await postGraphQL(g.url, apq(expensive))).body), 'PERSISTED_QUERY_NOT_FOUND');
+
+    // The same gateway registers what it admits.
+    await postGraphQL(g.url, { query: FEATURED, ...apq(FEATURED) });
+    assert.equal((await postGraphQL(g.url, apq(FEATURED))).body.errors, undefined);
+  });
+
   it('runs a manifest operation by GraphQL-over-HTTP documentId: POST body, POST URL and GET', async () => {
     const op = manifestOperation('web', 'FrontPage');
     const token = await tokenFor('user-0001');
