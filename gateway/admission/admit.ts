@@ -11,7 +11,7 @@ import { PERSISTED_QUERY_ERROR_CACHE_CONTROL, describeValue } from '../persisted
 import { toGraphQLRequestBody, type HttpGraphQLInput } from '../persisted-queries/request.ts';
 import type { PersistedQueries } from '../persisted-queries/runtime.ts';
 import type { CostConfig } from './config.ts';
-import type { DocumentCache } from './document-cache.ts';
+import { VALIDATION_COMPARISON_BUDGET, type DocumentCache } from './document-cache.ts';
 import { throttleStatus, type Admission, type GraphQLRequestBody, type Rejection } from './outcome.ts';
 import type { SchemaState } from './schema-state.ts';
 
@@ -69,7 +69,17 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   }
   const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
   if (shape) return shape;
-  if (!analysis.isValid()) return { kind: 'admit', body, cost: null, operation: label };
+  if (!analysis.isValid()) {
+    const aborted = analysis.abortedValidation();
+    if (!aborted) return { kind: 'admit', body, cost: null, operation: label };
+    // Apollo Server would answer graphql-js's bare "Validation aborted.", which tells the client nothing.
+    return reject(
+      400,
+      ErrorCode.MAX_VALIDATION_COMPLEXITY_LIMIT,
+      `The document repeats fields too often to be validated: checking that its ${aborted.fieldSelections} field selections can be merged takes more than ${VALIDATION_COMPARISON_BUDGET} comparisons of fields with the same response name (the validator's limit). Select each field once per selection set.`,
+      { validation: { fieldSelections: aborted.fieldSelections, maxComparisons: VALIDATION_COMPARISON_BUDGET } },
+    );
+  }
 
   const operation = selectedOperation(analysis.document, request.operationName);
   if (!operation) {
