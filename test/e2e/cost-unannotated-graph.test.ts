@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Supergraph } from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { pino } from 'pino';
 import { actualCost, readCostDirectives } from '../../gateway/analysis/cost/index.ts';
 import { parseGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startNestedGraph, type NestedGraph } from '../support/nested-graph.ts';
+import { logEvents } from '../support/log-events.ts';
 import { postGraphQL } from '../support/system.ts';
 
 /**
@@ -17,18 +16,12 @@ import { postGraphQL } from '../support/system.ts';
  */
 let graph: NestedGraph;
 let gateway: RunningGateway;
-const logLines: Record<string, unknown>[] = [];
+const logs = logEvents('warn');
 
 before(async () => {
   graph = await startNestedGraph();
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = parseGatewayConfig({ port: 0, logLevel: 'warn', watchSupergraph: false, supergraphPath: graph.supergraphPath, subgraphUrls: graph.subgraphUrls });
-  gateway = await startGateway(config, pino({ level: 'warn' }, sink));
+  gateway = await startGateway(config, logs.logger);
 });
 after(async () => {
   await gateway?.stop();
@@ -78,7 +71,7 @@ describe('cost on a graph without cost directives, with the shipped defaults', (
   });
 
   it('warns at start-up about every list field without @listSize, and how each is sized', () => {
-    const warning = logLines.find((l) => Array.isArray(l['fields']));
+    const warning = logs.records.find((l) => Array.isArray(l['fields']));
     assert.ok(warning, 'no warning logged');
     assert.equal(warning['level'], 40);
     assert.deepEqual(warning['fields'], [
