@@ -8,6 +8,7 @@ import { buildSchema, parse } from 'graphql';
 import { actualCost } from '../../gateway/analysis/cost/actual.ts';
 import { readCostDirectives } from '../../gateway/analysis/cost/directives.ts';
 import { estimateCost } from '../../gateway/analysis/cost/estimate.ts';
+import { unsizedListFields } from '../../gateway/analysis/cost/unsized.ts';
 
 /**
  * Apollo Router's demand-control documentation example (books, an expensive
@@ -291,6 +292,10 @@ describe('our supergraph', () => {
   const schema = Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
   const directives = readCostDirectives(sdl);
   const frontPage = parse(readFileSync(new URL('../../persisted-queries/web/FrontPage.graphql', import.meta.url), 'utf8'));
+
+  it('sizes every list field with @listSize: the gateway warns about none at start-up', () => {
+    assert.deepEqual(unsizedListFields(schema, directives), []);
+  });
 
   it('estimates the FrontPage operation at 1410', () => {
     // me: User 1 + cart: Cart 1 + items: 100 (Cart.items assumedSize) × item

@@ -1,4 +1,4 @@
-import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, isInterfaceType, isLeafType, isListType, isObjectType, type GraphQLSchema } from 'graphql';
 import { INFERRED_SLICING_ARGUMENTS } from './context.ts';
 import type { CostDirectives } from './directives.ts';
 
@@ -15,7 +15,8 @@ export interface UnsizedListField {
  * the default list size, or by an inferred slicing argument. The gateway
  * lists them in a warning at every schema load, so a team running it on its
  * own graph knows which estimates are guesses (and `npm run cost:suggest`
- * says what to write). Introspection types are not listed.
+ * says what to write). Introspection types are not listed, nor lists of
+ * scalars and enums without `@cost`, whose size costs nothing.
  */
 export function unsizedListFields(schema: GraphQLSchema, directives: CostDirectives): UnsizedListField[] {
   const unsized: UnsizedListField[] = [];
@@ -24,6 +25,9 @@ export function unsizedListFields(schema: GraphQLSchema, directives: CostDirecti
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;
       if (!isListType(getNullableType(field.type)) || directives.listSizes.has(coordinate)) continue;
+      // A list of scalars or enums without @cost costs 0 per item: its size changes no estimate.
+      const itemType = getNamedType(field.type);
+      if (isLeafType(itemType) && !directives.typeWeights.has(itemType.name)) continue;
       const inferred = field.args.filter((a) => INFERRED_SLICING_ARGUMENTS.includes(a.name) && getNamedType(a.type).name === 'Int').map((a) => a.name);
       unsized.push({ coordinate, inferredSlicingArguments: inferred });
     }
