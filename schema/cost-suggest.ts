@@ -1,4 +1,5 @@
 import { Kind, parse, type FieldDefinitionNode, type TypeNode } from 'graphql';
+import { INFERRED_SLICING_ARGUMENTS } from '../gateway/analysis/cost/index.ts';
 import type { SubgraphSource } from './rover-config.ts';
 
 /**
@@ -82,8 +83,6 @@ export interface SubgraphSuggestions {
   readonly unobserved: readonly string[];
 }
 
-const SLICING_NAMES = ['first', 'last', 'limit'];
-
 function isList(type: TypeNode): boolean {
   return type.kind === Kind.NON_NULL_TYPE ? isList(type.type) : type.kind === Kind.LIST_TYPE;
 }
@@ -99,7 +98,7 @@ function written(source: string, node: { readonly loc?: { readonly start: number
 
 function annotationFor(field: FieldDefinitionNode, p99: number | undefined): string {
   const size = p99 === undefined ? 'TODO' : String(p99);
-  const slicing = (field.arguments ?? []).filter((a) => SLICING_NAMES.includes(a.name.value) && namedTypeOf(a.type) === 'Int').map((a) => `"${a.name.value}"`);
+  const slicing = (field.arguments ?? []).filter((a) => INFERRED_SLICING_ARGUMENTS.includes(a.name.value) && namedTypeOf(a.type) === 'Int').map((a) => `"${a.name.value}"`);
   // With slicing arguments, assumedSize sizes the calls that leave them out;
   // requireOneSlicingArgument: false because the field accepts such calls today.
   return slicing.length > 0

@@ -1,6 +1,6 @@
 import { getNamedType, getNullableType, isInterfaceType, isLeafType, isListType, isObjectType, type GraphQLSchema } from 'graphql';
-import { INFERRED_SLICING_ARGUMENTS } from './context.ts';
 import type { CostDirectives } from './directives.ts';
+import { inferredSlicingArguments } from './weights.ts';
 
 /** A list field the schema does not size with `@listSize`. */
 export interface UnsizedListField {
@@ -28,8 +28,7 @@ export function unsizedListFields(schema: GraphQLSchema, directives: CostDirecti
       // A list of scalars or enums without @cost costs 0 per item: its size changes no estimate.
       const itemType = getNamedType(field.type);
       if (isLeafType(itemType) && !directives.typeWeights.has(itemType.name)) continue;
-      const inferred = field.args.filter((a) => INFERRED_SLICING_ARGUMENTS.includes(a.name) && getNamedType(a.type).name === 'Int').map((a) => a.name);
-      unsized.push({ coordinate, inferredSlicingArguments: inferred });
+      unsized.push({ coordinate, inferredSlicingArguments: inferredSlicingArguments(field).map((a) => a.name) });
     }
   }
   return unsized.sort((a, b) => a.coordinate.localeCompare(b.coordinate));

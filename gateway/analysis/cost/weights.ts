@@ -1,4 +1,4 @@
-import { getNamedType, isAbstractType, isCompositeType, type GraphQLField, type GraphQLNamedType, type FieldNode } from 'graphql';
+import { getNamedType, isAbstractType, isCompositeType, type GraphQLArgument, type GraphQLField, type GraphQLNamedType, type FieldNode } from 'graphql';
 import { INFERRED_SLICING_ARGUMENTS, type CostContext } from './context.ts';
 import type { ListSize } from './directives.ts';
 import { argumentsCost, slicingSize } from './inputs.ts';
@@ -53,10 +53,14 @@ export function listSizeOf(context: CostContext, listSize: ListSize, definition:
  */
 export function inferredListSize(context: CostContext, definition: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined {
   let size: number | undefined;
-  for (const argument of definition.args) {
-    if (!INFERRED_SLICING_ARGUMENTS.includes(argument.name) || getNamedType(argument.type).name !== 'Int') continue;
+  for (const argument of inferredSlicingArguments(definition)) {
     const value = slicingSize(context, argument.name, definition.args, node.arguments);
     if (value !== undefined) size = Math.max(size ?? 0, value);
   }
   return size;
+}
+
+/** The field's arguments read as slicing arguments when it has no `@listSize`: `first`, `last` and `limit` of type Int. */
+export function inferredSlicingArguments(definition: GraphQLField<unknown, unknown>): readonly GraphQLArgument[] {
+  return definition.args.filter((a) => INFERRED_SLICING_ARGUMENTS.includes(a.name) && getNamedType(a.type).name === 'Int');
 }
