@@ -55,7 +55,7 @@ export class Processes {
   async start(script: string, args: readonly string[], healthUrl: string, headers?: Record<string, string>, probe?: HeapProbe): Promise<ChildProcess> {
     const probeArgs = probe ? ['--expose-gc', '--import', './bench/heap-probe.ts'] : [];
     const env = probe ? { ...process.env, STOREFRONT_HEAP_PROBE_FILE: probe.file } : process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs, script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const child = spawn(process.execPath, [...probeArgs, script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
     this.#children.push(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
@@ -68,7 +68,7 @@ export class Processes {
   }
 
   async fork(script: string, args: readonly string[]): Promise<ChildProcess> {
-    const child = fork(script, [...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(script, [...args], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.#children.push(child);
     await new Promise((resolve) => child.once('message', resolve));
     return child;

@@ -12,7 +12,7 @@ import { IDENTITY_HEADER } from '../common/upstream/wire.ts';
  * subgraphs refuse requests without a gateway identity assertion. The load
  * generator sends a pre-signed assertion, so this gateway does no JWT work.
  *
- *   node --import tsx bench/vanilla-gateway.ts <supergraph> <port> name=url ...
+ *   node bench/vanilla-gateway.ts <supergraph> <port> name=url ...
  */
 const [supergraphPath, port, ...overrides] = process.argv.slice(2);
 const urls = Object.fromEntries(overrides.map((pair) => pair.split('=') as [string, string]));

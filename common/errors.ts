@@ -55,6 +55,8 @@ export const ErrorCode = {
   MAX_TOKENS_LIMIT: 'MAX_TOKENS_LIMIT',
   /** Document text longer than the profile's maxDocumentBytes. HTTP 400. */
   MAX_DOCUMENT_SIZE_LIMIT: 'MAX_DOCUMENT_SIZE_LIMIT',
+  /** The document repeats fields so often that validating it would take more than graphql-js's 500,000 field comparisons (2,400 copies of one field do). HTTP 400, extensions.validation { fieldSelections, maxComparisons }. */
+  MAX_VALIDATION_COMPLEXITY_LIMIT: 'MAX_VALIDATION_COMPLEXITY_LIMIT',
   /** A batched (JSON array) request when batching is off, or more operations than the cap. HTTP 400. */
   BATCH_LIMIT: 'BATCH_LIMIT',
   /** Estimated cost above the profile's maxCost. HTTP 400, extensions.cost { estimated, max }. (Apollo Router name.) */
@@ -136,6 +138,7 @@ export const ERROR_CATALOGUE = {
   MAX_DIRECTIVES_LIMIT: { status: 400, kind: 'limit' },
   MAX_TOKENS_LIMIT: { status: 400, kind: 'limit' },
   MAX_DOCUMENT_SIZE_LIMIT: { status: 400, kind: 'limit' },
+  MAX_VALIDATION_COMPLEXITY_LIMIT: { status: 400, kind: 'limit' },
   BATCH_LIMIT: { status: 400, kind: 'limit' },
   COST_ESTIMATED_TOO_EXPENSIVE: { status: 400, kind: 'limit' },
   THROTTLED: { status: 429, kind: 'limit' },

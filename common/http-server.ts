@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Logger } from './logger.ts';
 import { ErrorCode, statusOf } from './errors.ts';
@@ -14,6 +16,20 @@ export interface HttpServerOptions {
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * For a request that is not even valid HTTP (a bad chunk, a request line made
+ * of a HEAD's unframed body, oversized headers): node:http's own answers,
+ * status line and `Connection: close`, no body. Fastify's default adds a JSON
+ * body, which a client that sent HEAD must not read: its parser takes the body
+ * for the next response and fails (`HPE_INVALID_CONSTANT`). There is no request
+ * to know the method from, so every such answer is bodiless, as node:http's.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+}
 
 /** A GraphQL-over-HTTP error body: `errors` with a catalogue code and no `data` key. */
 export function graphqlErrorBody(message: string, code: ErrorCode): string {
@@ -48,6 +64,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     return503OnClosing: true,
+    clientErrorHandler,
   });
   // Only the GraphQL route: health checks and metric scrapes would drown the traces.
   traceHttpRequests(app, { component: options.component, routes: [options.graphqlPath] });

@@ -2,12 +2,14 @@ import { ConfigError } from '../common/config.ts';
 import { PortInUseError } from '../common/http-server.ts';
 import { loadGatewayConfig } from './config.ts';
 import { startGateway } from './server.ts';
+import { exitWithSupervisor } from '../common/lifecycle.ts';
 
 const USAGE = `usage: npm run gateway -- [--supergraph schema/supergraph.graphql] [--profile web|mobile] [--port 4000]
                           [--host 127.0.0.1] [--subgraph-url name=url ...] [--config gateway.json]
                           [--expose-rest-calls] [--log-level info]
 Every option can also be set as GATEWAY_* environment variables (see README).`;
 
+exitWithSupervisor();
 try {
   if (process.argv.includes('--help')) {
     console.log(USAGE);

@@ -7,6 +7,13 @@ export type CacheName = (typeof CACHE_NAMES)[number];
 export type CacheLookup = (hit: boolean) => void;
 
 /**
+ * Buckets of storefront_gateway_list_size. A suggested `assumedSize` is the
+ * bucket bound at the 99th percentile, so the bounds are sizes one would
+ * write: exact up to 6 (images, addresses, promotions), then round numbers.
+ */
+export const LIST_SIZE_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10_000];
+
+/**
  * The gateway's Prometheus metrics (prom-client), one registry per gateway
  * instance so tests running several gateways in one process do not mix counts.
  * Label values are bounded: limit names, modes, codes and outcomes from fixed
@@ -96,6 +103,13 @@ export function createMetrics(profile: string) {
     costActual: new Counter({
       name: 'storefront_gateway_cost_actual_total',
       help: 'Sum of the actual cost of executed operations.',
+      registers: [registry],
+    }),
+    listSize: new Histogram({
+      name: 'storefront_gateway_list_size',
+      help: 'Length of each list a field returned, by field coordinate (Type.field): the observations npm run cost:suggest turns into @listSize annotations. Bounded by the schema\'s list fields.',
+      labelNames: ['field'] as const,
+      buckets: LIST_SIZE_BUCKETS,
       registers: [registry],
     }),
     budgetBackend: new Gauge({

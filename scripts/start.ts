@@ -1,42 +1,44 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { ConfigError, intOrString, parseFlags } from '../common/config.ts';
 import { mintDevToken } from './lib/dev-token.ts';
-import { waitHealthy } from './lib/health.ts';
+import { Supervisor, type ProcessSpec } from './lib/supervisor.ts';
 
 /**
  * `npm start`: the whole storefront on localhost as separate processes — five
- * REST services, five subgraphs, the web and mobile gateways — waits until each
- * is healthy, prints how to use it, and stops everything on Ctrl-C.
+ * REST services, five subgraphs, the web and mobile gateways — under a small
+ * supervisor (scripts/lib/supervisor.ts): it waits until each is healthy, prints
+ * how to use it, restarts a process that dies, and stops everything on Ctrl-C,
+ * SIGTERM or SIGHUP, or when whoever started it (npm, an IDE) goes away.
  */
-interface ProcessSpec {
-  readonly name: string;
-  readonly entry: string;
-  readonly args: string[];
+interface PlannedProcess extends ProcessSpec {
   readonly port: number;
-  /** Health URL that answers 200 once the process can serve. */
-  readonly health: string;
 }
 
 const SUBGRAPHS = ['user', 'catalog', 'cart', 'pricing', 'promotions'] as const;
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 10_000;
+const DEFAULT_READY_TIMEOUT_S = 180;
+/**
+ * V8's compiled code for every module, kept on disk between runs (Node's module compile
+ * cache): twelve processes load mostly the same modules, and every later start skips
+ * compiling them. Under node_modules, so `npm ci` starts it afresh.
+ */
+const COMPILE_CACHE_DIR = join(import.meta.dirname, '..', 'node_modules', '.cache', 'node-compile-cache');
 
-function plan(ports: { web: number; mobile: number; subgraphBase: number; restBase: number }): ProcessSpec[] {
-  const specs: ProcessSpec[] = [];
+function plan(ports: { web: number; mobile: number; subgraph: (i: number) => number; rest: (i: number) => number }): PlannedProcess[] {
+  const specs: PlannedProcess[] = [];
   SUBGRAPHS.forEach((name, i) => {
-    const restPort = ports.restBase + i + 1;
+    const restPort = ports.rest(i);
     specs.push({ name: `rest-${name}`, entry: 'services/main.ts', args: ['--service', name, '--port', String(restPort)], port: restPort, health: `http://127.0.0.1:${restPort}/health` });
   });
   const subgraphUrls: string[] = [];
   SUBGRAPHS.forEach((name, i) => {
-    const port = ports.subgraphBase + i + 1;
+    const port = ports.subgraph(i);
     subgraphUrls.push('--subgraph-url', `${name}=http://127.0.0.1:${port}/graphql`);
     specs.push({
       name: `subgraph-${name}`,
       entry: 'subgraphs/main.ts',
-      args: ['--subgraph', name, '--port', String(port), '--rest-url', `http://127.0.0.1:${ports.restBase + i + 1}`],
+      args: ['--subgraph', name, '--port', String(port), '--rest-url', `http://127.0.0.1:${ports.rest(i)}`],
       port,
       health: `http://127.0.0.1:${port}/health`,
     });
@@ -62,12 +64,16 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function tail(path: string, lines = 15): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
-  } catch {
-    return '    (no log)';
-  }
+/** A port the OS says is free now (for `--…-port 0`); twelve processes cannot all bind port 0 and tell each other. */
+function osFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 async function main(): Promise<number> {
@@ -76,23 +82,41 @@ async function main(): Promise<number> {
     'mobile-port': { type: 'string' },
     'subgraph-base-port': { type: 'string' },
     'rest-base-port': { type: 'string' },
+    'ready-timeout': { type: 'string' },
+    'fail-fast': { type: 'boolean' },
+    only: { type: 'string' },
     help: { type: 'boolean' },
   });
   if (flags.help) {
-    console.log('usage: npm start -- [--web-port 4000] [--mobile-port 4010] [--subgraph-base-port 4200] [--rest-base-port 4300]');
+    console.log(`usage: npm start -- [--web-port 4000] [--mobile-port 4010] [--subgraph-base-port 4200] [--rest-base-port 4300]
+                    [--ready-timeout ${DEFAULT_READY_TIMEOUT_S}] [--fail-fast]
+  a port of 0 picks free ports from the OS; --ready-timeout is in seconds;
+  --fail-fast stops everything when one process dies (default: restart it with backoff);
+  --only rest-cart,subgraph-cart starts just those processes (names as printed once running)`);
     return 0;
   }
-  const num = (value: string | undefined, fallback: number, flag: string) => {
+  const num = (value: string | undefined, fallback: number, flag: string, max = 65530) => {
     const parsed = value === undefined ? fallback : intOrString(value);
-    if (typeof parsed !== 'number' || parsed < 1 || parsed > 65530) throw new ConfigError('command-line', [`--${flag}: expected a port number, received ${JSON.stringify(value)}`]);
+    if (typeof parsed !== 'number' || parsed < 0 || parsed > max) throw new ConfigError('command-line', [`--${flag}: expected a number from 0 to ${max}, received ${JSON.stringify(value)}`]);
     return parsed;
   };
-  const specs = plan({
-    web: num(flags['web-port'], 4000, 'web-port'),
-    mobile: num(flags['mobile-port'], 4010, 'mobile-port'),
-    subgraphBase: num(flags['subgraph-base-port'], 4200, 'subgraph-base-port'),
-    restBase: num(flags['rest-base-port'], 4300, 'rest-base-port'),
+  const readyTimeoutS = num(flags['ready-timeout'], DEFAULT_READY_TIMEOUT_S, 'ready-timeout', 86_400);
+  const web = num(flags['web-port'], 4000, 'web-port');
+  const mobile = num(flags['mobile-port'], 4010, 'mobile-port');
+  const subgraphBase = num(flags['subgraph-base-port'], 4200, 'subgraph-base-port');
+  const restBase = num(flags['rest-base-port'], 4300, 'rest-base-port');
+  const free = async (count: number) => Promise.all(Array.from({ length: count }, osFreePort));
+  const [freeWeb, freeMobile, freeSubgraphs, freeRest] = [await free(1), await free(1), await free(5), await free(5)];
+  const planned = plan({
+    web: web || freeWeb[0]!,
+    mobile: mobile || freeMobile[0]!,
+    subgraph: (i) => (subgraphBase ? subgraphBase + i + 1 : freeSubgraphs[i]!),
+    rest: (i) => (restBase ? restBase + i + 1 : freeRest[i]!),
   });
+  const only = flags.only?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !planned.some((p) => p.name === name)) ?? [];
+  if (unknown.length > 0) throw new ConfigError('command-line', [`--only: expected names from ${planned.map((p) => p.name).join(', ')}, received ${unknown.join(', ')}`]);
+  const specs = only ? planned.filter((p) => only.includes(p.name)) : planned;
 
   const taken = [];
   for (const spec of specs) if (!(await portIsFree(spec.port))) taken.push(`port ${spec.port} (${spec.name}) is already in use`);
@@ -102,98 +126,86 @@ async function main(): Promise<number> {
   }
 
   mkdirSync('logs', { recursive: true });
-  const children = new Map<string, { child: ChildProcess; log: WriteStream; logPath: string; exited: boolean }>();
-  let shuttingDown = false;
-
-  const stopAll = async () => {
-    shuttingDown = true;
-    await Promise.all(
-      [...children.values()].map(
-        ({ child, exited }) =>
-          new Promise<void>((resolve) => {
-            if (exited || child.exitCode !== null) return resolve();
-            const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-            child.once('exit', () => {
-              clearTimeout(kill);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-  };
-
-  let failure: ((reason: string) => void) | undefined;
-  const failed = new Promise<string>((resolve) => (failure = resolve));
-
-  for (const spec of specs) {
-    const logPath = `logs/${spec.name}.log`;
-    const log = createWriteStream(logPath, { flags: 'w' });
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry, ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    const entry = { child, log, logPath, exited: false };
-    children.set(spec.name, entry);
-    child.once('exit', (code, signal) => {
-      entry.exited = true;
-      if (!shuttingDown) failure?.(`${spec.name} exited (${signal ?? `code ${code}`}); last lines of ${logPath}:\n${tail(logPath)}`);
-    });
-  }
-
-  // Last resort: whatever way this process ends (an uncaught error, process.exit from a
-  // path that skipped stopAll), no child outlives it. Only SIGKILL of this process escapes.
-  process.once('exit', () => {
-    for (const { child } of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const startedAt = Date.now();
+  const supervisor = new Supervisor(specs, {
+    logDir: 'logs',
+    env: { ...process.env, NODE_COMPILE_CACHE: process.env['NODE_COMPILE_CACHE'] ?? COMPILE_CACHE_DIR },
+    failFast: flags['fail-fast'] === true,
+    say: (line) => console.error(line),
   });
-  process.once('SIGINT', () => failure?.('interrupted'));
-  process.once('SIGTERM', () => failure?.('terminated'));
 
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  const ready = Promise.all(
-    specs.map((spec) =>
-      waitHealthy(spec.health, { timeoutMs: deadline - Date.now(), exited: () => children.get(spec.name)!.exited }).catch((error: Error) => {
-        throw new Error(`${spec.name} ${error.message}; last lines of logs/${spec.name}.log:\n${tail(`logs/${spec.name}.log`)}`);
-      }),
+  let stopRequested: ((reason: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  // Last resort: whatever way this process ends, no child outlives it (and a SIGKILL of
+  // this process is covered by the children themselves, through their IPC channel).
+  process.once('exit', () => supervisor.killAll());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stopRequested?.(signal));
+  // npm answers a SIGTERM or SIGHUP by exiting without telling us: we are re-parented.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopRequested?.('parent exited');
+  }, 500).unref();
+
+  supervisor.start();
+  const outcome = await Promise.race([
+    supervisor.ready(readyTimeoutS * 1000).then(
+      () => null,
+      (error: Error) => error.message,
     ),
-  );
-  const started = await Promise.race([ready.then(() => null), failed, ready.catch((e: Error) => e.message)]);
-  if (started !== null) {
-    console.error(`npm start: ${started}`);
-    await stopAll();
+    supervisor.failed,
+    stopped.then((reason) => `stopped (${reason}) before everything was ready`),
+  ]);
+  if (outcome !== null) {
+    console.error(`npm start: ${outcome}`);
+    await supervisor.stop();
     return 1;
   }
+  const readyS = ((Date.now() - startedAt) / 1000).toFixed(1);
 
+  if (only) {
+    console.log(`\nstorefront-bff is running (only ${specs.map((p) => `${p.name} on port ${p.port}`).join(', ')}), ready in ${readyS} s`);
+    return waitUntilStopped();
+  }
   const token = await mintDevToken('user-0001');
-  const web = specs.find((s) => s.name === 'gateway-web')!.port;
-  const mobile = specs.find((s) => s.name === 'gateway-mobile')!.port;
+  const webPort = specs.find((s) => s.name === 'gateway-web')!.port;
+  const mobilePort = specs.find((s) => s.name === 'gateway-mobile')!.port;
   const frontPage = readFileSync('persisted-queries/web/FrontPage.graphql', 'utf8').replace(/#.*\n/g, '').replace(/\s+/g, ' ').trim();
+  const mobileManifest = JSON.parse(readFileSync('persisted-queries/manifests/mobile.json', 'utf8')) as { operations: { id: string; name: string }[] };
+  const mobileFrontPage = mobileManifest.operations.find((o) => o.name === 'FrontPage')?.id;
   const bodyOf = (payload: unknown) => JSON.stringify(payload).replace(/'/g, `'\\''`);
   console.log(`
-storefront-bff is running (logs in ./logs, Ctrl-C stops everything)
+storefront-bff is running, ready in ${readyS} s (logs in ./logs; Ctrl-C stops everything)
 
-  web gateway      http://127.0.0.1:${web}/graphql
-  mobile gateway   http://127.0.0.1:${mobile}/graphql
-  health           http://127.0.0.1:${web}/health   readiness: /health?ready=true
+  web gateway      http://127.0.0.1:${webPort}/graphql
+  mobile gateway   http://127.0.0.1:${mobilePort}/graphql
+  health           http://127.0.0.1:${webPort}/health   readiness: /health?ready=true
 ${specs.filter((s) => !s.name.startsWith('gateway')).map((s) => `  ${s.name.padEnd(20)} http://127.0.0.1:${s.port}`).join('\n')}
 
 A token for seeded user user-0001 (valid 12 h; another user: npm run token -- --user user-0042):
   export TOKEN=${token}
 
 Front page (user, cart with prices and promotions, featured products):
-  curl -s http://127.0.0.1:${web}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
+  curl -s http://127.0.0.1:${webPort}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
     -d '${bodyOf({ query: frontPage })}'
 
 Add to cart:
-  curl -s http://127.0.0.1:${web}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
+  curl -s http://127.0.0.1:${webPort}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
     -d '${bodyOf({ query: 'mutation AddToCart($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { itemCount items { quantity product { name } } } }', variables: { productId: 'prod-00042', quantity: 2 } })}'
+
+Mobile sends persisted-query ids only (free-form GraphQL is refused there); the front page by its id:
+  curl -s http://127.0.0.1:${mobilePort}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
+    -d '${bodyOf({ documentId: `sha256:${mobileFrontPage}`, operationName: 'FrontPage' })}'
 `);
 
-  const reason = await failed;
-  if (reason !== 'interrupted' && reason !== 'terminated') console.error(`npm start: ${reason}`);
-  console.log('stopping...');
-  await stopAll();
-  for (const { log } of children.values()) log.end();
-  return reason === 'interrupted' || reason === 'terminated' ? 0 : 1;
+  return waitUntilStopped();
+
+  async function waitUntilStopped(): Promise<number> {
+    const reason = await Promise.race([stopped, supervisor.failed.then((r) => `failed: ${r}`)]);
+    if (reason.startsWith('failed: ')) console.error(`npm start: ${reason.slice(8)}`);
+    console.log('stopping...');
+    await supervisor.stop();
+    return reason.startsWith('failed: ') ? 1 : 0;
+  }
 }
 
 main().then(

@@ -1,6 +1,6 @@
 /**
  * Runs one stand-in REST service:
- *   node --import tsx services/main.ts --service catalog --port 5002 [--host 127.0.0.1]
+ *   node services/main.ts --service catalog --port 5002 [--host 127.0.0.1]
  * Exit codes: 0 after a clean SIGTERM/SIGINT shutdown, 1 if it cannot start (port in use),
  * 2 for bad command-line arguments.
  */
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isServiceName, SERVICE_NAMES } from './service-names.ts';
 import { PortInUseError, startRestService, type RestServiceHandle } from './server.ts';
+import { exitWithSupervisor } from '../common/lifecycle.ts';
 
 const USAGE = `usage: services/main.ts --service <${SERVICE_NAMES.join('|')}> --port <0-65535> [--host <address>]
 valid flags: --service, --port, --host, --help`;
@@ -49,6 +50,7 @@ export function parseCliArgs(argv: string[]): CliArgs | { help: true } | { error
 }
 
 async function main(): Promise<void> {
+  exitWithSupervisor();
   const args = parseCliArgs(process.argv.slice(2));
   if ('help' in args) {
     process.stdout.write(`${USAGE}\n`);

@@ -3,9 +3,11 @@ import { PortInUseError } from '../common/http-server.ts';
 import { loadSubgraphConfig } from './shared/config.ts';
 import { startSubgraph } from './shared/server.ts';
 import { SUBGRAPHS } from './registry.ts';
+import { exitWithSupervisor } from '../common/lifecycle.ts';
 
 // Entry point of one subgraph process:
-//   node --import tsx subgraphs/main.ts --subgraph catalog --port 4202 --rest-url http://127.0.0.1:4302
+//   node subgraphs/main.ts --subgraph catalog --port 4202 --rest-url http://127.0.0.1:4302
+exitWithSupervisor();
 try {
   const config = loadSubgraphConfig(process.argv.slice(2), process.env);
   const running = await startSubgraph(SUBGRAPHS[config.subgraph], config);

@@ -11,7 +11,7 @@ import { PERSISTED_QUERY_ERROR_CACHE_CONTROL, describeValue } from './persisted-
 import { toGraphQLRequestBody, type HttpGraphQLInput } from './persisted-queries/request.ts';
 import type { PersistedQueries } from './persisted-queries/runtime.ts';
 import type { CostConfig } from './cost/config.ts';
-import type { DocumentCache } from './document-cache.ts';
+import { VALIDATION_COMPARISON_BUDGET, type DocumentCache } from './document-cache.ts';
 import { throttleStatus, type Admission, type GraphQLRequestBody } from './outcome.ts';
 import { reject, type Rejection } from './rejection.ts';
 import type { SchemaState } from './schema-state.ts';
@@ -70,7 +70,16 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   }
   const shape = limitRejection(p, checkOperation(analysis.metrics(request.operationName), p.limits), caller);
   if (shape) return shape;
-  if (!analysis.isValid()) return { kind: 'admit', body, cost: null, operation: label };
+  if (!analysis.isValid()) {
+    const aborted = analysis.abortedValidation();
+    if (!aborted) return { kind: 'admit', body, cost: null, operation: label };
+    // Apollo Server would answer graphql-js's bare "Validation aborted.", which tells the client nothing.
+    return reject(
+      ErrorCode.MAX_VALIDATION_COMPLEXITY_LIMIT,
+      `The document repeats fields too often to be validated: checking that its ${aborted.fieldSelections} field selections can be merged takes more than ${VALIDATION_COMPARISON_BUDGET} comparisons of fields with the same response name (the validator's limit). Select each field once per selection set.`,
+      { extensions: { validation: { fieldSelections: aborted.fieldSelections, maxComparisons: VALIDATION_COMPARISON_BUDGET } } },
+    );
+  }
 
   const operation = selectedOperation(analysis.document, request.operationName);
   if (!operation) {
@@ -88,8 +97,6 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   if (input.method === 'GET' && operation.operation === 'mutation') {
     return reject(ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', { status: 405, headers: { allow: 'POST' } });
   }
-  if (outcome.register) await p.persisted.register(outcome.register);
-
   const estimated = estimateCost(snapshot.apiSchema, snapshot.derived.directives, analysis.document, {
     operationName: request.operationName ?? null,
     variables: request.variables as Record<string, unknown> | undefined,
@@ -103,6 +110,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
       return reject(ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost ${estimated} exceeds the maximum of ${maxCost}`, { extensions: { cost: { estimated, max: maxCost } } });
     }
   }
+  // Registered only once nothing about the operation itself refuses it: a
+  // refused document stored under its hash would be served (and refused)
+  // again by hash, and fill the store for nothing. A throttled client is
+  // refused for its budget, not the operation, so registering stays.
+  if (outcome.register) await p.persisted.register(outcome.register);
   return charge(p, estimated, caller, body, label);
 }
 
@@ -126,6 +138,17 @@ async function charge(p: Protections, estimated: number, caller: Caller, body: G
       responseExtensions: { cost: { requestedQueryCost: estimated, actualQueryCost: null, throttleStatus: throttleStatus(policy, taken.currentlyAvailable) } },
     },
   );
+}
+
+/**
+ * Gives back the whole estimate an admitted operation took from its client's
+ * budget, for an operation that will not run after all: the earlier
+ * operations of a batch whose later one was refused. (An operation that runs
+ * is refunded estimate minus actual by the cost-report plugin instead.)
+ */
+export async function refundAdmission(p: Protections, admission: Admission): Promise<void> {
+  if (admission.kind !== 'admit' || !admission.cost?.charged || !admission.cost.policy) return;
+  await p.budgets.refund(admission.cost.clientKey, admission.cost.estimated, admission.cost.policy);
 }
 
 /** Logs and counts every violation; refuses on the first one in enforce mode. */

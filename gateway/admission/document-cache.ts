@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Kind, validate, visit, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { measureOperation, type OperationMetrics } from './limits/operation-metrics.ts';
 import { parseWithinLimits, type ParseOutcome } from './limits/tokens.ts';
 
@@ -16,6 +16,31 @@ export interface ParsedDocument {
    * the document (OverlappingFieldsCanBeMerged is quadratic in fields).
    */
   isValid(): boolean;
+  /**
+   * When graphql-js gave up validating: its OverlappingFieldsCanBeMerged rule
+   * stops after VALIDATION_COMPARISON_BUDGET field comparisons (2,400 copies of
+   * one field are enough) and reports only "Validation aborted.". Undefined
+   * when validation ran to the end; else how many fields the document selects.
+   */
+  abortedValidation(): { readonly fieldSelections: number } | undefined;
+}
+
+/** graphql-js 16.15's `MAX_COMPLEXITY_BUDGET` in OverlappingFieldsCanBeMergedRule (not exported). */
+export const VALIDATION_COMPARISON_BUDGET = 500_000;
+
+/**
+ * graphql-js throws one shared, unexported `validationAbortedError` with no
+ * locations; its message is the only public trace of it. The test that sends
+ * 2,400 duplicated fields fails if a graphql upgrade changes it.
+ */
+function isAbortedValidation(errors: readonly GraphQLError[]): boolean {
+  return errors.length === 1 && errors[0]!.message === 'Validation aborted.' && errors[0]!.locations === undefined;
+}
+
+function countFieldSelections(document: DocumentNode): number {
+  let count = 0;
+  visit(document, { [Kind.FIELD]: () => void count++ });
+  return count;
 }
 
 /** `tooDeeplyNested`: brackets nest deeper than the parser may recurse; `message` is safe to show to clients. */
@@ -57,7 +82,7 @@ export class DocumentCache {
     const { document } = parsed;
     const schema = this.schema;
     const perOperation = new Map<string, OperationMetrics>();
-    let valid: boolean | undefined;
+    let errors: readonly GraphQLError[] | undefined;
     return {
       kind: 'parsed',
       document,
@@ -71,8 +96,12 @@ export class DocumentCache {
         return metrics;
       },
       isValid() {
-        valid ??= validate(schema, document).length === 0;
-        return valid;
+        errors ??= validate(schema, document);
+        return errors.length === 0;
+      },
+      abortedValidation() {
+        errors ??= validate(schema, document);
+        return isAbortedValidation(errors) ? { fieldSelections: countFieldSelections(document) } : undefined;
       },
     };
   }

@@ -3,7 +3,8 @@ import type { Logger } from '../../common/logger.ts';
 import type { Protections } from './admit.ts';
 import { DocumentCache } from './document-cache.ts';
 import { SchemaState } from './schema-state.ts';
-import { readCostDirectives } from './cost/index.ts';
+import { readCostDirectives, unsizedListFields, type CostDirectives } from './cost/index.ts';
+import type { GraphQLSchema } from 'graphql';
 import { DEFAULT_LIMITS } from './limits/limits.ts';
 import { applyLimitOverrides } from './limits/config.ts';
 import { MemoryBucketStore } from './budget/memory-store.ts';
@@ -42,6 +43,25 @@ async function createBucketStore(budget: GatewayConfig['cost']['budget'], logger
   return new RedisBucketStore({ url: budget.redisUrl, keyPrefix: budget.redisKeyPrefix, commandTimeoutMs: budget.redisCommandTimeoutMs, logger });
 }
 
+/**
+ * Reads the cost directives of a newly loaded supergraph and warns, once per
+ * load, about the list fields its estimates have to guess: on a graph without
+ * `@listSize` that is every list, and the operator should know before the
+ * first refusal (docs/cost.md, `npm run cost:suggest`).
+ */
+function costDirectivesOf(apiSchema: GraphQLSchema, supergraphSdl: string, defaultListSize: number, logger: Logger): CostDirectives {
+  const directives = readCostDirectives(supergraphSdl);
+  const unsized = unsizedListFields(apiSchema, directives);
+  if (unsized.length > 0) {
+    const fields = unsized.map((f) => (f.inferredSlicingArguments.length > 0 ? `${f.coordinate} (sized by ${f.inferredSlicingArguments.join('/')})` : f.coordinate));
+    logger.warn(
+      { fields, defaultListSize },
+      `${unsized.length} list field(s) have no @listSize: costed by first/last/limit when given, else as ${defaultListSize} items; annotate them (npm run cost:suggest prints annotations from observed sizes)`,
+    );
+  }
+  return directives;
+}
+
 /** Builds every protection of one gateway process from its validated config. */
 export async function startProtections(config: Readonly<GatewayConfig>, metrics: GatewayMetrics, logger: Logger): Promise<Protections & { close(): Promise<void> }> {
   const persisted = await startPersistedQueries(manifestsToLoad(config, logger), logger, metrics.cacheLookup('apq'));
@@ -53,7 +73,7 @@ export async function startProtections(config: Readonly<GatewayConfig>, metrics:
     persisted,
     cost: config.cost,
     budgets,
-    schema: new SchemaState((apiSchema, supergraphSdl) => ({ cache: new DocumentCache(apiSchema, { onLookup: metrics.cacheLookup('document') }), directives: readCostDirectives(supergraphSdl) })),
+    schema: new SchemaState((apiSchema, supergraphSdl) => ({ cache: new DocumentCache(apiSchema, { onLookup: metrics.cacheLookup('document') }), directives: costDirectivesOf(apiSchema, supergraphSdl, config.cost.defaultListSize, logger) })),
     metrics,
     logger,
     async close() {

@@ -5,7 +5,7 @@ import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
 import type { KeyObject } from 'node:crypto';
-import { admitOperation, type Caller, type Protections } from '../admission/admit.ts';
+import { admitOperation, refundAdmission, type Caller, type Protections } from '../admission/admit.ts';
 import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
 import type { BatchingConfig } from '../admission/batching-config.ts';
 import type { Admission, GraphQLRequestBody } from '../admission/outcome.ts';
@@ -84,7 +84,12 @@ async function batch(deps: GraphQLHandlerDeps, request: FastifyRequest, operatio
   const admissions: Admission[] = [];
   for (const operation of operations) {
     const admission = await admitOperation(deps.protections, { method: 'POST', body: operation, query: {} }, caller);
-    if (admission.kind === 'reject') return answerRejection(logRejection(deps, caller, admission));
+    if (admission.kind === 'reject') {
+      // Admission is sequential, each operation taking its estimate from the
+      // budget: none of the earlier ones will run, so all of it goes back.
+      await Promise.all(admissions.map((a) => refundAdmission(deps.protections, a)));
+      return answerRejection(logRejection(deps, caller, admission));
+    }
     admissions.push(admission);
   }
   const answers = await Promise.all(

@@ -44,8 +44,8 @@ describe('APQ store in Redis (real redis-server)', () => {
   });
   after(async () => {
     await Promise.all(stores.map((s) => s.close()));
-    raw.disconnect();
-    await redis.stop();
+    raw?.disconnect();
+    await redis?.stop();
   });
 
   it('stores a query under its hash and reads it back', async () => {

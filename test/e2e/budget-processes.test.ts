@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
 import type { SubgraphName } from '../../subgraphs/shared/config.ts';
 import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
-import { waitHealthy } from '../../scripts/lib/health.ts';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { operation } from '../support/operations.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { postGraphQL, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
@@ -16,33 +15,28 @@ import { postGraphQL, startRestServices, startSubgraphs, tokenFor } from '../sup
  * Two gateway processes, as two replicas behind a load balancer would run,
  * sharing one real redis-server: one budget per client across both.
  */
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-let rest: Record<ServiceName, RestServiceHandle>;
-let subgraphs: Record<SubgraphName, RunningSubgraph>;
-let redis: RunningRedis;
-const children: ChildProcess[] = [];
+let rest: Record<ServiceName, RestServiceHandle> | undefined;
+let subgraphs: Record<SubgraphName, RunningSubgraph> | undefined;
+let redis: RunningRedis | undefined;
+const gateways: GatewayProcess[] = [];
 
 before(async () => {
   rest = await startRestServices();
   subgraphs = await startSubgraphs(rest);
   redis = await startRedis();
 });
+// Stops whatever did start, even when set-up failed halfway.
 after(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))));
-  await redis.stop();
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
+  await Promise.allSettled(gateways.map((g) => g.stop()));
+  await redis?.stop();
+  await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
+  await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
 });
 
-async function gatewayProcess(port: number, configPath: string): Promise<string> {
-  const args = ['--import', 'tsx', 'gateway/main.ts', '--port', String(port), '--config', configPath, '--redis-url', redis.url, '--log-level', 'warn'];
-  for (const [name, s] of Object.entries(subgraphs)) args.push('--subgraph-url', `${name}=${s.url}`);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  await waitHealthy(`http://127.0.0.1:${port}/health?ready=true`, { timeoutMs: 30_000, exited: () => child.exitCode !== null });
-  return `http://127.0.0.1:${port}/graphql`;
+async function gatewayProcess(configPath: string): Promise<string> {
+  const args = ['--config', configPath, '--redis-url', redis!.url, '--log-level', 'info'];
+  for (const [name, s] of Object.entries(subgraphs!)) args.push('--subgraph-url', `${name}=${s.url}`);
+  return (await startGatewayProcess(args, gateways)).url;
 }
 
 describe('budgets across gateway processes', () => {
@@ -50,8 +44,7 @@ describe('budgets across gateway processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-'));
     const config = join(dir, 'gateway.json');
     writeFileSync(config, JSON.stringify({ cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5, redisKeyPrefix: `proc${Date.now()}:` } } }));
-    const base = 21000 + Math.floor(Math.random() * 100) * 100;
-    const [a, b] = await Promise.all([gatewayProcess(base, config), gatewayProcess(base + 1, config)]);
+    const [a, b] = await Promise.all([gatewayProcess(config), gatewayProcess(config)]);
     const token = await tokenFor('user-0020');
     const first = await postGraphQL(a, { query: operation('web', 'FrontPage') }, { token });
     assert.equal(first.status, 200);

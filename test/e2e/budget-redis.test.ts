@@ -13,7 +13,7 @@ let redis: RunningRedis;
 before(async () => {
   redis = await startRedis();
 });
-after(() => redis.stop());
+after(() => redis?.stop());
 
 
 describe('cost budgets in Redis', () => {

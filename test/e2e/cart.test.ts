@@ -9,7 +9,7 @@ before(async () => {
   system = await startSystem();
   token = await tokenFor('user-0500');
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 const CART = 'query { me { cart { itemCount items { quantity product { id name } } } } }';
 const UPDATE = 'mutation ($p: ID!, $q: Int!) { updateCartItemQuantity(productId: $p, quantity: $q) { items { quantity product { id } } } }';

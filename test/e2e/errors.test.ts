@@ -6,7 +6,7 @@ let system: System;
 before(async () => {
   system = await startSystem({ gateway: { maxBodyBytes: 4096 } });
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 async function raw(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const response = await fetch(system.gateway.url, { method: 'POST', headers, body });

@@ -34,7 +34,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 describe('front page', () => {
   it('answers the signed-in user, their cart with product details, prices and promotions, and featured products', async () => {

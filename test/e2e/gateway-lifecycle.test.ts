@@ -3,12 +3,14 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEADLINE_HEADER } from '../../common/upstream/deadline.ts';
 import { startGateway } from '../../gateway/server.ts';
 import { composeSupergraph } from '../../schema/compose.ts';
 import { loadRoverConfig } from '../../schema/rover-config.ts';
 import type { SubgraphName } from '../../subgraphs/shared/config.ts';
 import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
 import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
+import { logEvents } from '../support/log-events.ts';
 import { startSlowProxy } from '../support/slow-proxy.ts';
 import { gatewayConfigFor, postGraphQL, silentLogger, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
 import { waitFor } from '../support/wait.ts';
@@ -23,8 +25,8 @@ before(async () => {
   subgraphs = await startSubgraphs(rest);
 });
 after(async () => {
-  await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-  await Promise.all(Object.values(rest).map((s) => s.close()));
+  await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
+  await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
 });
 
 
@@ -87,7 +89,8 @@ describe('start-up without every dependency', () => {
 describe('supergraph hot reload', () => {
   it('serves a changed supergraph file without a restart, and keeps the old one when the new one is invalid', async () => {
     const path = tempSupergraph();
-    const gateway = await startGateway(gatewayConfigFor(subgraphs, { supergraphPath: path, watchSupergraph: true }), silentLogger);
+    const logs = logEvents();
+    const gateway = await startGateway(gatewayConfigFor(subgraphs, { supergraphPath: path, watchSupergraph: true }), logs.logger);
     try {
       const productFields = async () => {
         const response = await postGraphQL(gateway.url, { query: '{ __type(name: "Product") { fields { name } } }' });
@@ -101,8 +104,10 @@ describe('supergraph hot reload', () => {
       writeFileSync(path, outcome.supergraphSdl);
       await waitFor(async () => (await productFields()).includes('tagline'));
 
+      // The reload of the bad file is attempted and refused: only then is "still in force" a finding.
+      const refused = logs.next('supergraph rejected; keeping the current supergraph');
       writeFileSync(path, 'this is not a supergraph');
-      await new Promise((r) => setTimeout(r, 400));
+      await refused;
       assert.ok((await productFields()).includes('tagline'), 'the last good supergraph stays in force');
       const served = await postGraphQL(gateway.url, { query: '{ featuredProducts { id } }' }, { token: await tokenFor('user-0001') });
       assert.equal(served.body.errors, undefined);
@@ -117,8 +122,10 @@ describe('graceful shutdown', () => {
     const proxy = await startSlowProxy(subgraphs.catalog.url.replace('/graphql', ''), 400);
     const gateway = await startGateway(gatewayConfigFor({ ...subgraphs, catalog: { url: `${proxy.url}/graphql` } }), silentLogger);
     try {
+      // The operation's fetch, not a health probe: only a request's fetches carry its deadline.
+      const arrived = proxy.nextArrival((r) => r.headers[DEADLINE_HEADER] !== undefined);
       const inFlight = postGraphQL(gateway.url, { query: '{ featuredProducts { id name } }' });
-      await new Promise((r) => setTimeout(r, 100));
+      await arrived; // the gateway has sent its subgraph fetch: the request is in flight
       const stopped = gateway.stop();
       const response = await inFlight;
       assert.equal(response.status, 200);

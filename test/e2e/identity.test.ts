@@ -10,7 +10,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 const ME = 'query Me { me { id name email } }';
 

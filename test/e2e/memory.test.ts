@@ -17,7 +17,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 describe('memory held from start-up', () => {
   it('loads the Redis client and the OTLP exporter only when they are configured', () => {

@@ -10,7 +10,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 const scrape = async () => (await fetch(system.gateway.url.replace('/graphql', '/metrics'))).text();
 

@@ -19,7 +19,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 
 describe('partial responses that say they are partial', () => {
   it('a complete response says so in the x-storefront-completed header', async () => {

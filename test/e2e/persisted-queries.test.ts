@@ -4,11 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RunningGateway } from '../../gateway/server.ts';
+import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { manifestOperation, manifestText, type ManifestEntry } from '../support/manifests.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { useSharedGraph } from '../support/graph.ts';
-import { postGraphQL, tokenFor } from '../support/system.ts';
+import { logEvents } from '../support/log-events.ts';
+import { gatewayConfigFor, postGraphQL, tokenFor } from '../support/system.ts';
 import { waitFor } from '../support/wait.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,6 +54,19 @@ describe('apq mode (web default)', () => {
     const r = await postGraphQL(web.url, { query: FEATURED, extensions: { persistedQuery: { version: 1, sha256Hash: sha256('something else') } } });
     assert.equal(r.status, 400);
     assert.equal(codeOf(r.body), 'PERSISTED_QUERY_HASH_MISMATCH');
+  });
+
+  it('does not register an operation refused as too expensive: its hash alone stays unknown', async () => {
+    const g = await gateway({ cost: { maxCost: 200, budget: { maximumAvailable: 200 } } });
+    const expensive = '{ searchProducts(first: 100) { nodes { name price { effectivePrice { formatted } } } } }'; // 10 + 1 + 100 × 8
+    const apq = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
+    const refused = await postGraphQL(g.url, { query: expensive, ...apq(expensive) });
+    assert.equal(codeOf(refused.body), 'COST_ESTIMATED_TOO_EXPENSIVE');
+    assert.equal(codeOf((await postGraphQL(g.url, apq(expensive))).body), 'PERSISTED_QUERY_NOT_FOUND');
+
+    // The same gateway registers what it admits.
+    await postGraphQL(g.url, { query: FEATURED, ...apq(FEATURED) });
+    assert.equal((await postGraphQL(g.url, apq(FEATURED))).body.errors, undefined);
   });
 
   it('runs a manifest operation by GraphQL-over-HTTP documentId: POST body, POST URL and GET', async () => {
@@ -170,17 +184,26 @@ describe('manifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pq-'));
     const path = join(dir, 'manifest.json');
     writeFileSync(path, manifestText([manifestOperation('web', 'ProductPage')]));
-    const g = await gateway({ persistedQueries: { mode: 'safelist', manifestPath: path } });
-    const featured: ManifestEntry = { id: sha256(FEATURED), name: 'Featured', type: 'query', body: FEATURED };
-    const run = () => postGraphQL(g.url, { documentId: `sha256:${featured.id}` });
-    assert.equal(codeOf((await run()).body), 'PERSISTED_QUERY_NOT_IN_LIST');
+    const logs = logEvents();
+    const g = await startGateway(gatewayConfigFor(graph.subgraphs, { persistedQueries: { mode: 'safelist', manifestPath: path } }), logs.logger);
+    try {
+      const featured: ManifestEntry = { id: sha256(FEATURED), name: 'Featured', type: 'query', body: FEATURED };
+      const run = () => postGraphQL(g.url, { documentId: `sha256:${featured.id}` });
+      assert.equal(codeOf((await run()).body), 'PERSISTED_QUERY_NOT_IN_LIST');
 
-    writeFileSync(path, manifestText([manifestOperation('web', 'ProductPage'), featured]));
-    await waitFor(async () => (await run()).body.data !== undefined);
+      const reloaded = logs.next('persisted-query manifests reloaded');
+      writeFileSync(path, manifestText([manifestOperation('web', 'ProductPage'), featured]));
+      await reloaded;
+      assert.equal(((await run()).body.data?.['featuredProducts'] as unknown[]).length, 12);
 
-    writeFileSync(path, '{"format": "apollo-persisted-query-manifest", "version": 2, "operations": "nope"}');
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(((await run()).body.data?.['featuredProducts'] as unknown[]).length, 12, 'the previous manifest stays in force');
+      // The reload of the malformed file is attempted and refused: only then is "still in force" a finding.
+      const refused = logs.next('persisted-query manifest rejected; keeping the previous one');
+      writeFileSync(path, '{"format": "apollo-persisted-query-manifest", "version": 2, "operations": "nope"}');
+      await refused;
+      assert.equal(((await run()).body.data?.['featuredProducts'] as unknown[]).length, 12, 'the previous manifest stays in force');
+    } finally {
+      await g.stop();
+    }
   });
 
   it('serves the operations of every shipped release (persisted-queries/releases/<profile>), so old app versions keep working', async () => {
@@ -225,7 +248,7 @@ describe('APQ in Redis', () => {
   before(async () => {
     redis = await startRedis();
   });
-  after(() => redis.stop());
+  after(() => redis?.stop());
 
   it('is shared by two gateway replicas: registered on one, served by the other', async () => {
     const query = 'query Categories { categories { id name } }';

@@ -9,7 +9,7 @@ import { REPO } from '../support/schema-check.ts';
 /** `npm run pq:release` in a copy of persisted-queries/, as a real process. */
 function pqRelease(args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO, 'scripts/pq-release.ts'), ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(REPO, 'scripts/pq-release.ts'), ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { occupy } from '../support/ports.ts';
 
 /**
- * The commands a newcomer types, run as real processes: `npm start`'s script
- * and the standalone gateway CLI.
+ * The commands a newcomer types, run as real processes: the standalone gateway CLI,
+ * composition and the token script (`npm start`: start.test.ts).
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -20,7 +20,7 @@ interface Run {
 }
 
 function run(script: string, args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -41,69 +41,6 @@ async function waitForOutput(r: Run, text: string, timeoutMs: number): Promise<v
     await new Promise((res) => setTimeout(res, 100));
   }
 }
-
-function occupy(port: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-async function freePortBase(): Promise<number> {
-  // A random base below Linux's ephemeral range (32768+), where port-0 servers
-  // of tests running in parallel land; each run uses base..base+35.
-  return 20000 + Math.floor(Math.random() * 120) * 100;
-}
-
-describe('npm start', () => {
-  it('starts every process, prints URLs, a token and curl commands, serves the front page, and stops cleanly on Ctrl-C', async (t) => {
-    const base = await freePortBase();
-    const r = run('scripts/start.ts', ['--web-port', String(base), '--mobile-port', String(base + 10), '--subgraph-base-port', String(base + 20), '--rest-base-port', String(base + 30)]);
-    t.after(async () => {
-      // On a failed assertion, stop it the way a user would, so its twelve processes stop too.
-      if (!r.hasExited()) {
-        r.kill('SIGINT');
-        await r.exited;
-      }
-    });
-    await waitForOutput(r, 'storefront-bff is running', 90_000);
-    const out = r.output();
-    assert.match(out, new RegExp(`web gateway +http://127\\.0\\.0\\.1:${base}/graphql`));
-    assert.match(out, new RegExp(`mobile gateway +http://127\\.0\\.0\\.1:${base + 10}/graphql`));
-    const token = /export TOKEN=(\S+)/.exec(out)?.[1];
-    assert.ok(token);
-    assert.match(out, /Front page[\s\S]*curl -s/);
-    assert.match(out, /Add to cart[\s\S]*curl -s/);
-
-    const response = await fetch(`http://127.0.0.1:${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ me { id } featuredProducts { id price { onSale } } }' }),
-    });
-    const body = (await response.json()) as { data: { me: { id: string } } };
-    assert.equal(body.data.me.id, 'user-0001');
-
-    r.kill('SIGINT');
-    assert.equal(await r.exited, 0);
-    // Nothing is left behind: every port is free again.
-    for (const port of [base, base + 10, base + 21, base + 25, base + 31, base + 35]) {
-      const server = await occupy(port);
-      server.close();
-    }
-  });
-
-  it('exits non-zero with a clear message when a port is taken', async () => {
-    const base = await freePortBase();
-    const blocker = await occupy(base + 22);
-    try {
-      const r = run('scripts/start.ts', ['--web-port', String(base), '--mobile-port', String(base + 10), '--subgraph-base-port', String(base + 20), '--rest-base-port', String(base + 30)]);
-      assert.equal(await r.exited, 1);
-      assert.match(r.output(), new RegExp(`port ${base + 22} \\(subgraph-catalog\\) is already in use`));
-    } finally {
-      blocker.close();
-    }
-  });
-});
 
 describe('gateway CLI', () => {
   it('lists every configuration problem and exits 2', async () => {

@@ -109,12 +109,41 @@ describe('budget per client', () => {
   });
 });
 
+describe('budget per client, batched requests', () => {
+  it('refunds what earlier operations of a batch took when a later one is refused: the refused batch costs nothing', async () => {
+    // Room for two FrontPages, never restored: the third of the batch is throttled.
+    const g = await gateway({ batching: { maxBatchSize: 3 }, cost: { maxCost: 1500, budget: { maximumAvailable: 3000, restoreRatePerSecond: 0 } } });
+    const token = await tokenFor('user-0004');
+    graph.rest.user.resetCalls();
+    const refused = await postGraphQL(g.url, [{ query: FRONT_PAGE }, { query: FRONT_PAGE }, { query: FRONT_PAGE }], { token });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.errors?.[0]?.extensions?.['code'], 'THROTTLED');
+    assert.equal(graph.rest.user.calls.length, 0, 'nothing of the batch was executed');
+
+    const single = await postGraphQL(g.url, { query: FRONT_PAGE }, { token });
+    assert.equal(single.status, 200, 'the budget is whole again');
+    const cost = costOf(single.body)!;
+    assert.equal(cost.throttleStatus!.currentlyAvailable, 3000 - cost.actualQueryCost!);
+  });
+
+  it('charges every operation of an admitted batch', async () => {
+    const g = await gateway({ batching: { maxBatchSize: 2 }, cost: { budget: { restoreRatePerSecond: 0 } } });
+    const token = await tokenFor('user-0005');
+    const response = await postGraphQL(g.url, [{ query: FRONT_PAGE }, { query: FRONT_PAGE }], { token });
+    assert.equal(response.status, 200);
+    const answers = response.body as unknown as { extensions: { cost: CostExtension } }[];
+    const [first, second] = answers.map((a) => a.extensions.cost);
+    const after = costOf((await postGraphQL(g.url, { query: FRONT_PAGE }, { token })).body)!;
+    assert.equal(after.throttleStatus!.currentlyAvailable, 20_000 - first!.actualQueryCost! - second!.actualQueryCost! - after.actualQueryCost!);
+  });
+});
+
 describe('budgets shared through Redis', () => {
   let redis: RunningRedis;
   before(async () => {
     redis = await startRedis();
   });
-  after(() => redis.stop());
+  after(() => redis?.stop());
 
   it('two gateways on one Redis share one budget per client', async () => {
     const shared = { cost: { maxCost: 1500, budget: { maximumAvailable: 1500, restoreRatePerSecond: 0.5, redisUrl: redis.url, redisKeyPrefix: `t${Date.now()}:` } } };

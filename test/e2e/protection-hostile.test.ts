@@ -211,6 +211,18 @@ describe('directives and oversized documents (web)', () => {
     assertLimit(answer, 'MAX_DOCUMENT_SIZE_LIMIT', { name: 'maxDocumentBytes', measured: Buffer.byteLength(query), max: 65_536 });
   });
 
+  it('refuses 2,400 copies of one field with MAX_VALIDATION_COMPLEXITY_LIMIT and says what was exceeded, not a bare "Validation aborted."', QUICK, async () => {
+    const answer = await post(gateways.web, { query: `{ featuredProducts { ${'id '.repeat(2_400)}} }` });
+    const error = assertRefused(answer, 400, 'MAX_VALIDATION_COMPLEXITY_LIMIT');
+    assert.match(error.message, /2401 field selections .* more than 500000 comparisons/);
+    assert.deepEqual(error.extensions?.['validation'], { fieldSelections: 2_401, maxComparisons: 500_000 });
+  });
+
+  it('still answers ordinary invalid documents with GRAPHQL_VALIDATION_FAILED and where the problem is', QUICK, async () => {
+    const error = assertRefused(await post(gateways.web, { query: '{ featuredProducts { nope } }' }), 400, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(error.message, /Cannot query field "nope"/);
+  });
+
   it('refuses a 2 MB body with 413 PAYLOAD_TOO_LARGE before parsing it', QUICK, async () => {
     const answer = await post(gateways.web, { query: `${featured} # ${'x'.repeat(2 * 1024 * 1024)}` });
     assert.match(assertRefused(answer, 413, 'PAYLOAD_TOO_LARGE').message, /1048576-byte limit/);

@@ -44,9 +44,9 @@ before(async () => {
 });
 
 after(async () => {
-  await gateway.stop();
-  await Promise.all(subgraphs.map((s) => s.stop()));
-  await Promise.all([...Object.values(rest), ...(restartedPromotions ? [restartedPromotions] : [])].map((s) => s.close()));
+  await gateway?.stop();
+  await Promise.all((subgraphs ?? []).map((s) => s.stop()));
+  await Promise.all([...Object.values(rest ?? {}), ...(restartedPromotions ? [restartedPromotions] : [])].map((s) => s.close()));
 });
 
 interface Product {

@@ -9,7 +9,7 @@ import { REPO } from '../support/schema-check.ts';
 /** `npm run schema:check` as CI runs it: a real process, real files, its exit code and output. */
 function schemaCheck(args: readonly string[], cwd: string = REPO): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO, 'schema/check/cli.ts'), ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(REPO, 'schema/check/cli.ts'), ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });

@@ -11,7 +11,7 @@ before(async () => {
   catalog = await startRestService({ service: 'catalog', port: 0 });
 });
 after(async () => {
-  await Promise.all([cart.close(), catalog.close()]);
+  await Promise.all([cart?.close(), catalog?.close()]);
 });
 
 async function send(base: RestServiceHandle, path: string, init: RequestInit = {}): Promise<{ status: number; text: string; body: any }> {

@@ -15,7 +15,7 @@ interface Run {
 /** Runs services/main.ts; `whenListening` is called once it has logged its URL. */
 function run(args: string[], whenListening?: (url: string, stop: (signal: NodeJS.Signals) => void) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let announced = false;

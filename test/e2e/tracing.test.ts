@@ -14,7 +14,7 @@ let system: System;
 before(async () => {
   system = await startSystem();
 });
-after(() => system.stop());
+after(() => system?.stop());
 beforeEach(() => {
   exporter.reset();
   system.resetCalls();

@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { provision, SYSTEM_TOOLS } from '../../scripts/lib/system-tools.ts';
 
 export interface RunningRedis {
   readonly url: string;
@@ -24,15 +25,14 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts a throwaway redis-server on a free port (or `port`): no persistence, loopback
- * only. A missing redis-server fails loudly: CI installs it
- * (`apt-get install -y redis-server`), and a test that silently skips proves
- * nothing.
+ * only. A missing redis-server is installed where the machine allows it, else fails
+ * loudly: a test that silently skips proves nothing.
  */
 export async function startRedis(options: { port?: number } = {}): Promise<RunningRedis> {
-  const probe = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(`${REDIS_SERVER} is not installed or not on PATH (${probe.error?.message ?? probe.stderr}); install it with: apt-get install -y redis-server`);
-  }
+  // npm test provisions redis-server before any test starts; this covers a file run alone.
+  const tool = SYSTEM_TOOLS.find((t) => t.command === REDIS_SERVER)!;
+  const provisioned = provision(tool);
+  if (!provisioned.ok) throw new Error(provisioned.reason);
   // A given port lets a test bring Redis back where its clients reconnect.
   const port = options.port ?? (await freePort());
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {

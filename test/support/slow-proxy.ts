@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,11 +14,19 @@ export interface ProxiedRequest {
  * `target`: network latency injected in front of a real service, for tests of
  * draining and timeouts. It forwards method, headers and body unchanged, and
  * records every request on arrival (`received`), forwarded or not.
+ * `nextArrival()` resolves when the next (matching) request arrives: "the request is in
+ * flight" is an event a test can wait for, not a guess of how long it takes.
  */
-export async function startSlowProxy(target: string, delayMs: number): Promise<{ url: string; received: ProxiedRequest[]; close: () => Promise<void> }> {
+export async function startSlowProxy(
+  target: string,
+  delayMs: number,
+): Promise<{ url: string; received: ProxiedRequest[]; nextArrival: (matching?: (request: ProxiedRequest) => boolean) => Promise<ProxiedRequest>; close: () => Promise<void> }> {
   const received: ProxiedRequest[] = [];
+  const arrivals = new EventEmitter();
   const server: Server = createServer(async (req, res) => {
-    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const arrived = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    received.push(arrived);
+    arrivals.emit('arrival', arrived);
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -36,6 +45,12 @@ export async function startSlowProxy(target: string, delayMs: number): Promise<{
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
+    async nextArrival(matching = () => true) {
+      for (;;) {
+        const [request] = (await once(arrivals, 'arrival')) as [ProxiedRequest];
+        if (matching(request)) return request;
+      }
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

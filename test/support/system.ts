@@ -88,20 +88,29 @@ export async function postGraphQL(url: string, body: unknown, options: { token?:
 }
 
 export async function startSystem(options: { gateway?: Record<string, unknown> } = {}): Promise<System> {
-  const rest = await startRestServices();
-  const subgraphs = await startSubgraphs(rest);
-  const gateway = await startGateway(gatewayConfigFor(subgraphs, options.gateway), silentLogger);
+  let rest: Record<ServiceName, RestServiceHandle> | undefined;
+  let subgraphs: Record<SubgraphName, RunningSubgraph> | undefined;
+  let gateway: RunningGateway | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
+    await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
+  };
+  try {
+    rest = await startRestServices();
+    subgraphs = await startSubgraphs(rest);
+    gateway = await startGateway(gatewayConfigFor(subgraphs, options.gateway), silentLogger);
+  } catch (error) {
+    // Whatever did start is stopped here: the caller's after-hook has no handle on it.
+    await stop();
+    throw error;
+  }
+  const running = { rest, subgraphs, gateway };
   return {
-    rest,
-    subgraphs,
-    gateway,
-    graphql: (body, requestOptions) => postGraphQL(gateway.url, body, requestOptions),
-    resetCalls: () => Object.values(rest).forEach((service) => service.resetCalls()),
-    async stop() {
-      await gateway.stop();
-      await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
-      await Promise.all(Object.values(rest).map((s) => s.close()));
-    },
+    ...running,
+    graphql: (body, requestOptions) => postGraphQL(running.gateway.url, body, requestOptions),
+    resetCalls: () => Object.values(running.rest).forEach((service) => service.resetCalls()),
+    stop,
   };
 }
 

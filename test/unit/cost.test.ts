@@ -8,6 +8,7 @@ import { buildSchema, parse } from 'graphql';
 import { actualCost } from '../../gateway/admission/cost/actual.ts';
 import { readCostDirectives } from '../../gateway/admission/cost/directives.ts';
 import { estimateCost } from '../../gateway/admission/cost/estimate.ts';
+import { unsizedListFields } from '../../gateway/admission/cost/unsized.ts';
 
 /**
  * Apollo Router's demand-control documentation example (books, an expensive
@@ -15,7 +16,8 @@ import { estimateCost } from '../../gateway/admission/cost/estimate.ts';
  * does not show: a connection, argument weights, abstract types, a mutation.
  */
 const BOOKS_SDL = `
-schema @link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"]) { query: Query mutation: Mutation }
+schema @link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"]) @link(url: "https://specs.apollo.dev/join/v0.5") { query: Query mutation: Mutation }
+directive @join__field(graph: String, requires: String) repeatable on FIELD_DEFINITION
 directive @link(url: String, as: String, import: [link__Import]) repeatable on SCHEMA
 directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
@@ -29,6 +31,8 @@ type Query {
     @cost(weight: 20) @listSize(slicingArguments: ["first"], sizedFields: ["nodes"])
   page(page: Page): [Book] @listSize(slicingArguments: ["page.size"])
   allBooks: [Book]
+  recent(first: Int, last: Int, limit: Int): [Book]
+  labelled(first: String): [Book]
   tags: [String]
   node(id: ID!): Node
   item(id: ID!): Item
@@ -40,7 +44,11 @@ input Filter { genre: Genre @cost(weight: 4) year: Int }
 input Page { size: Int = 3 }
 enum Genre { FICTION SCIENCE }
 interface Node { id: ID! }
-type Book implements Node { id: ID! title: String author: Author publisher: Publisher }
+type Book implements Node {
+  id: ID! title: String author: Author publisher: Publisher editions: [Edition]
+  shipping: Int @join__field(requires: "publisher { address { zipCode } } editions { id }")
+}
+type Edition { id: ID! }
 type Author implements Node { id: ID! name: String books(first: Int = 5): [Book] @listSize(slicingArguments: ["first"]) }
 type Publisher { name: String address: Address }
 type Address @cost(weight: 5) { zipCode: Int! }
@@ -123,9 +131,36 @@ describe('estimated cost', () => {
     assert.equal(estimate(`{ newestAdditions(limit: 7) { ${BOOK_FIELDS} } }`), 56); // 7 × 8
   });
 
-  it('sizes a list without @listSize with defaultListSize (100 unless set)', () => {
-    assert.equal(estimate('{ allBooks { title } }'), 100);
-    assert.equal(estimate('{ allBooks { title } }', {}, 10), 10);
+  it('sizes a list without @listSize with defaultListSize (10 unless set)', () => {
+    assert.equal(estimate('{ allBooks { title } }'), 10);
+    assert.equal(estimate('{ allBooks { title } }', {}, 100), 100);
+  });
+
+  describe('a list without @listSize', () => {
+    it('is sized by a first, last or limit argument it has, as if declared a slicing argument', () => {
+      assert.equal(estimate('{ recent(first: 3) { title } }'), 3);
+      assert.equal(estimate('{ recent(last: 40) { title } }'), 40);
+      assert.equal(estimate('{ recent(limit: 7, first: 2) { title } }'), 7, 'the largest one given');
+      assert.equal(estimate('query($n: Int) { recent(limit: $n) { title } }', { n: 250 }), 250);
+      assert.equal(estimate('{ recent(first: 100000000) { title } }'), 100_000_000, 'a client asking for a lot pays for a lot');
+    });
+
+    it('falls back to defaultListSize when none is given, or the argument is not an Int', () => {
+      assert.equal(estimate('{ recent { title } }'), 10);
+      assert.equal(estimate('{ recent(first: null) { title } }'), 10);
+      assert.equal(estimate('{ labelled(first: "99") { title } }'), 10, 'first: String is not a size');
+    });
+
+    it('is sized only as declared when it has @listSize: no inference over assumedSize', () => {
+      assert.equal(estimate(`{ bestsellers { ${BOOK_FIELDS} } }`), 40);
+    });
+  });
+
+  it('charges a @requires field set once per entity: its lists count 1, not the list size', () => {
+    // Book.shipping requires "publisher { address { zipCode } } editions { id }": Publisher 1 + Address 5 + editions 1 × Edition 1
+    assert.equal(estimate('{ book(id: 1) { shipping } }'), 1 + 7);
+    // Per book, under a list of 5: 5 × (Book 1 + 7)
+    assert.equal(estimate('{ bestsellers { shipping } }'), 5 * 8);
   });
 
   describe('slicing argument: literal, variable, operation default, schema default', () => {
@@ -142,7 +177,7 @@ describe('estimated cost', () => {
       assert.equal(estimate('{ page(page: { size: 4 }) { title } }'), 5);
       assert.equal(estimate('query($p: Page) { page(page: $p) { title } }', { p: { size: 6 } }), 7);
       assert.equal(estimate('{ page(page: {}) { title } }'), 4, 'Page.size defaults to 3');
-      assert.equal(estimate('{ page { title } }'), 100, 'no page at all: defaultListSize');
+      assert.equal(estimate('{ page { title } }'), 10, 'no page at all: defaultListSize');
     });
   });
 
@@ -225,6 +260,14 @@ describe('actual cost', () => {
     assert.equal(actual(query, { bestsellers: [] }), 0);
   });
 
+  it('reports each list returned, by field coordinate and length, to onListSize', () => {
+    const seen: [string, number][] = [];
+    const query = '{ bestsellers { editions { id } } first: recent(first: 2) { title } tags }';
+    const data = { bestsellers: [{ editions: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }, { editions: [] }, { editions: null }], first: [{ title: 't' }], tags: ['x', 'y'] };
+    actualCost(books.schema, books.directives, parse(query), { onListSize: (field, size) => seen.push([field, size]) }, data);
+    assert.deepEqual(seen.sort(), [['Book.editions', 0], ['Book.editions', 3], ['Query.bestsellers', 3], ['Query.recent', 1], ['Query.tags', 2]]);
+  });
+
   it('counts a connection by the nodes returned, with the field @cost once', () => {
     const query = '{ search(first: 10) { nodes { title } } }';
     assert.equal(estimate(query), 31);
@@ -250,6 +293,10 @@ describe('our supergraph', () => {
   const directives = readCostDirectives(sdl);
   const frontPage = parse(readFileSync(new URL('../../persisted-queries/web/FrontPage.graphql', import.meta.url), 'utf8'));
 
+  it('sizes every list field with @listSize: the gateway warns about none at start-up', () => {
+    assert.deepEqual(unsizedListFields(schema, directives), []);
+  });
+
   it('estimates the FrontPage operation at 1410', () => {
     // me: User 1 + cart: Cart 1 + items: 100 (Cart.items assumedSize) × item
     //   item = CartItem 1 + product: Product 1 + thumbnail: Image 1
@@ -261,10 +308,10 @@ describe('our supergraph', () => {
     assert.equal(estimateCost(schema, directives, frontPage, { operationName: 'FrontPage' }), 1410);
   });
 
-  it('adds the @requires fetch of Cart.totals (the cart lines the gateway fetches first)', () => {
+  it('adds the @requires fetch of Cart.totals once per cart (the cart lines the gateway fetches first)', () => {
     // me 1 + cart 1 + totals: call 10 + CartTotals 1 + total: Money 1
-    //   + requires "user { loyaltyTier } items { quantity product { id } }": User 1 + 100 × (CartItem 1 + Product 1)
-    assert.equal(estimateCost(schema, directives, parse('{ me { cart { totals { total { formatted } } } } }'), {}), 215);
+    //   + requires "user { loyaltyTier } items { quantity product { id } }": User 1 + items counted once × (CartItem 1 + Product 1)
+    assert.equal(estimateCost(schema, directives, parse('{ me { cart { totals { total { formatted } } } } }'), {}), 17);
   });
 
   it('costs the FrontPage response by what came back (two cart lines, one featured product)', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,9 @@ import {
   type ManifestOperation,
   type PersistedQueryManifest,
 } from '../../gateway/admission/persisted-queries/manifest.ts';
-import { watchManifests, type ManifestReloadEvent, type ManifestWatcher } from '../../gateway/admission/persisted-queries/manifest-watcher.ts';
+import { watchManifests, type ManifestReloadEvent, type ManifestWatcher, type ManifestWatcherOptions } from '../../gateway/admission/persisted-queries/manifest-watcher.ts';
+
+type FileEvent = Parameters<NonNullable<ManifestWatcherOptions['onFileEvent']>>[0];
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const silentLogger = createLogger('test', 'silent');
@@ -169,6 +171,18 @@ describe('manifest watcher', () => {
   let watcher: ManifestWatcher | undefined;
   let events: ManifestReloadEvent[];
   let waiters: (() => void)[];
+  let fileEvents: FileEvent[];
+  const fileWaiters = new Map<string, (event: FileEvent) => void>();
+  /** The watcher's next event for `file`, as it classified it (the timer is a failure deadline that also keeps the loop alive). */
+  const nextFileEvent = (file: string) =>
+    new Promise<FileEvent>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no file event for ${file} within 5 s`)), 5000);
+      fileWaiters.set(file, (event) => {
+        clearTimeout(timer);
+        fileWaiters.delete(file);
+        resolve(event);
+      });
+    });
 
   // The watcher does not keep the process alive (persistent: false), so the
   // timeout also holds the event loop open while a file event is on its way.
@@ -185,6 +199,7 @@ describe('manifest watcher', () => {
     dir = mkdtempSync(join(tmpdir(), 'pq-watch-'));
     events = [];
     waiters = [];
+    fileEvents = [];
     writeFileSync(join(dir, 'web.json'), JSON.stringify(manifestOf(ME)));
     writeFileSync(join(dir, 'extra.json'), JSON.stringify(manifestOf(ADMIN)));
     writeFileSync(join(dir, 'unrelated.json'), '{}');
@@ -195,6 +210,10 @@ describe('manifest watcher', () => {
       onReload: (event) => {
         events.push(event);
         for (const wake of waiters.splice(0)) wake();
+      },
+      onFileEvent: (event) => {
+        fileEvents.push(event);
+        for (const [file, wake] of fileWaiters) if (file === event.file) wake(event);
       },
     });
   });
@@ -245,10 +264,9 @@ describe('manifest watcher', () => {
   });
 
   it('ignores other files in the folder', async () => {
-    const count = events.length;
+    const seen = nextFileEvent('unrelated.json');
     writeFileSync(join(dir, 'unrelated.json'), '{"changed":true}');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(events.length, count);
+    assert.deepEqual(await seen, { file: 'unrelated.json', counted: false });
   });
 
   it('refuses to start on a malformed manifest', async () => {
@@ -259,10 +277,18 @@ describe('manifest watcher', () => {
   it('stops reloading once closed', async () => {
     watcher!.close();
     watcher!.close();
-    const count = events.length;
+    const count = { reloads: events.length, fileEvents: fileEvents.length };
+    // A witness watching the same folder: libuv hands one inotify event to
+    // every watch of the folder in the same turn, so once the witness has
+    // heard the write and that turn is over (setImmediate), a watcher still
+    // open would have heard it too.
+    const witness = watch(dir);
+    const heard = new Promise<void>((resolve) => witness.on('change', (_event, file) => file === 'web.json' && resolve()));
     writeFileSync(join(dir, 'web.json'), JSON.stringify(manifestOf(ME, ADMIN)));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(events.length, count);
+    await heard;
+    witness.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual({ reloads: events.length, fileEvents: fileEvents.length }, count);
   });
 });
 

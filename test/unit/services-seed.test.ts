@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { generateDataset, getDataset } from '../../services/data/seed.ts';
 import { IMAGE_SIZES, LOYALTY_TIERS } from '../../services/data/types.ts';
@@ -25,6 +26,15 @@ describe('seeded dataset: determinism', () => {
 
   it('getDataset() generates once per process and returns the same object afterwards', () => {
     assert.equal(getDataset(), getDataset());
+  });
+
+  it("getDataset() is today's dataset, whether generated or read from another process's disk cache", async () => {
+    const mine = getDataset();
+    assert.deepStrictEqual(mine, generateDataset());
+    // Another process started now reads what this one (or an earlier one) cached.
+    const other = spawnSync(process.execPath, ['--input-type=module', '-e', `import { getDataset } from ${JSON.stringify(new URL('../../services/data/seed.ts', import.meta.url).href)}; process.stdout.write(JSON.stringify(getDataset()));`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(other.status, 0, other.stderr);
+    assert.deepStrictEqual(JSON.parse(other.stdout), mine);
   });
 });
 

@@ -130,7 +130,9 @@ function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType 
       byOwner.set(owner.name, facts);
     }
     if (!facts) continue;
-    cost = addCost(cost, addCost(facts.call, valueCost(walk, group.nodes, facts.definition.type, value[key], depth + 1)));
+    const returned = value[key];
+    if (walk.context.onListSize && Array.isArray(returned)) walk.context.onListSize(`${owner.name}.${name}`, returned.length);
+    cost = addCost(cost, addCost(facts.call, valueCost(walk, group.nodes, facts.definition.type, returned, depth + 1)));
   }
   return cost;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIST_SIZE } from './index.ts';
 import { LIMIT_MODES } from '../limits/limits.ts';
 
 const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, { message: 'expected a redis:// or rediss:// URL' });
@@ -10,8 +11,11 @@ export const costConfigSchema = z
     maxCost: z.number().int().min(1).nullable().default(5000),
     /** `measure` logs and counts operations over maxCost; `enforce` refuses them (400 COST_ESTIMATED_TOO_EXPENSIVE). Default enforce. */
     maxCostMode: z.enum(LIMIT_MODES).default('enforce'),
-    /** Size assumed for a list field without @listSize or a slicing argument. Default 100. */
-    defaultListSize: z.number().int().min(1).max(1_000_000).default(100),
+    /**
+     * Size assumed for a list field without @listSize and without a `first`/`last`/`limit`
+     * argument (docs/cost.md). Default 10: three nested unannotated lists estimate ~1,110.
+     */
+    defaultListSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_LIST_SIZE),
     budget: z
       .object({
         /** Turn budgets off entirely (responses still report the cost). Default true. */

@@ -16,7 +16,7 @@ import {
 import { MAX_NESTING, MUTATION_BASE_COST, createContext, enterOperation, isExcluded, operationsToCost, type CostContext, type CostOptions } from './context.ts';
 import type { CostDirectives } from './directives.ts';
 import { MAX_COST, addCost, clampCost, multiplyCost } from './numbers.ts';
-import { fieldCallCost, listSizeOf, typeWeight } from './weights.ts';
+import { fieldCallCost, inferredListSize, listSizeOf, typeWeight } from './weights.ts';
 
 /** A size a parent's `@listSize(sizedFields:)` hands down to the named child fields (a connection's `nodes`). */
 interface Sizing {
@@ -30,7 +30,11 @@ interface Walk {
   readonly fragmentCosts: Map<string, number>;
   /** Fragments being walked: spreading one again is a cycle (invalid), which costs nothing more. */
   readonly activeFragments: Set<string>;
+  /** Every list counts 1: how a `@requires` field set is costed (see fieldCost). */
+  readonly listsOnce: boolean;
 }
+
+const newWalk = (context: CostContext, listsOnce: boolean): Walk => ({ context, fragmentCosts: new Map(), activeFragments: new Set(), listsOnce });
 
 function rootType(schema: GraphQLSchema, operation: OperationTypeNode) {
   if (operation === OperationTypeNode.MUTATION) return schema.getMutationType();
@@ -53,9 +57,9 @@ function fieldCost(walk: Walk, node: FieldNode, parent: GraphQLCompositeType, si
   const listSize = context.directives.listSizes.get(coordinate);
   const ownSize = listSize ? listSizeOf(context, listSize, definition, node) : undefined;
   let count = 1;
-  if (isListType(getNullableType(definition.type))) {
+  if (isListType(getNullableType(definition.type)) && !walk.listsOnce) {
     const handedDown = sizing?.fields.includes(name) ? sizing.size : undefined;
-    count = handedDown ?? ownSize ?? context.defaultListSize;
+    count = handedDown ?? ownSize ?? (listSize ? undefined : inferredListSize(context, definition, node)) ?? context.defaultListSize;
   }
 
   const type = getNamedType(definition.type);
@@ -65,8 +69,12 @@ function fieldCost(walk: Walk, node: FieldNode, parent: GraphQLCompositeType, si
 
   // `@requires`: the gateway fetches these sibling fields before resolving this
   // one, whether or not the client selected them (Router adds them the same way).
+  // They are charged once per entity, every list in them counted 1: the field
+  // set is one entity fetch per instance already multiplied by this field's
+  // own count, and sizing its lists at the default charged `Cart.totals` for
+  // 100 phantom cart lines on top of the lines the client selected.
   const required = context.directives.requires.get(coordinate);
-  const requirements = required ? selectionSetCost(walk, required, parent, null, depth + 1) : 0;
+  const requirements = required ? selectionSetCost(walk.listsOnce ? walk : newWalk(context, true), required, parent, null, depth + 1) : 0;
 
   return addCost(addCost(fieldCallCost(context, coordinate, definition, node), multiplyCost(count, perInstance)), requirements);
 }
@@ -132,7 +140,7 @@ export function estimateCost(schema: GraphQLSchema, directives: CostDirectives, 
     const root = rootType(schema, operation.operation);
     if (!root) continue;
     enterOperation(context, operation);
-    const walk: Walk = { context, fragmentCosts: new Map(), activeFragments: new Set() };
+    const walk = newWalk(context, false);
     const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
     total = addCost(total, addCost(base, selectionSetCost(walk, operation.selectionSet, root, null, 0)));
   }

@@ -8,10 +8,13 @@ import type { GatewayContext } from '../../context.ts';
 /**
  * Finishes what admission started: computes the actual cost from the list
  * sizes really returned, gives the client back the difference to the estimate
- * it was charged, and reports both in Shopify's shape:
+ * it was charged, records each list's length per field (for `npm run
+ * cost:suggest`), and reports both in Shopify's shape:
  * `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }`.
  */
 export function costReportPlugin(protections: Protections, logger: Logger): ApolloServerPlugin<GatewayContext> {
+  const { listSize } = protections.metrics;
+  const observeListSize = (field: string, size: number) => listSize.observe({ field }, size);
   return {
     async requestDidStart() {
       return {
@@ -23,7 +26,7 @@ export function costReportPlugin(protections: Protections, logger: Logger): Apol
           let actual = cost.estimated;
           if (document) {
             try {
-              actual = actualCost(snapshot.apiSchema, snapshot.derived.directives, document, { operationName: request.operationName ?? null, variables: request.variables, defaultListSize: protections.cost.defaultListSize }, result.data ?? null);
+              actual = actualCost(snapshot.apiSchema, snapshot.derived.directives, document, { operationName: request.operationName ?? null, variables: request.variables, defaultListSize: protections.cost.defaultListSize, onListSize: observeListSize }, result.data ?? null);
             } catch (error) {
               // Never fail a response over bookkeeping: charge the estimate.
               logger.error({ err: error, requestId: contextValue.requestId }, 'actual cost failed; keeping the estimate');

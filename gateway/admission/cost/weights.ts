@@ -1,5 +1,5 @@
-import { isAbstractType, isCompositeType, type GraphQLField, type GraphQLNamedType, type FieldNode } from 'graphql';
-import type { CostContext } from './context.ts';
+import { getNamedType, isAbstractType, isCompositeType, type GraphQLArgument, type GraphQLField, type GraphQLNamedType, type FieldNode } from 'graphql';
+import { INFERRED_SLICING_ARGUMENTS, type CostContext } from './context.ts';
 import type { ListSize } from './directives.ts';
 import { argumentsCost, slicingSize } from './inputs.ts';
 import { clampCost } from './numbers.ts';
@@ -44,4 +44,23 @@ export function listSizeOf(context: CostContext, listSize: ListSize, definition:
     if (value !== undefined) size = Math.max(size ?? 0, value);
   }
   return size ?? listSize.assumedSize ?? undefined;
+}
+
+/**
+ * The size of a list field without `@listSize`, from the arguments commonly
+ * used to slice (`first`, `last`, `limit`) when the field has them as Int:
+ * the largest that has a value; undefined when none does (the default size applies).
+ */
+export function inferredListSize(context: CostContext, definition: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined {
+  let size: number | undefined;
+  for (const argument of inferredSlicingArguments(definition)) {
+    const value = slicingSize(context, argument.name, definition.args, node.arguments);
+    if (value !== undefined) size = Math.max(size ?? 0, value);
+  }
+  return size;
+}
+
+/** The field's arguments read as slicing arguments when it has no `@listSize`: `first`, `last` and `limit` of type Int. */
+export function inferredSlicingArguments(definition: GraphQLField<unknown, unknown>): readonly GraphQLArgument[] {
+  return definition.args.filter((a) => INFERRED_SLICING_ARGUMENTS.includes(a.name) && getNamedType(a.type).name === 'Int');
 }

@@ -29,6 +29,8 @@ export interface MemoryApqStoreOptions {
   /** Most UTF-8 bytes of query text kept in total; a single larger query is not stored. */
   readonly maxBytes: number;
   readonly ttlSeconds: number;
+  /** Milliseconds on a monotonic clock, for expiry. Default performance.now; tests pass their own to expire entries without waiting. */
+  readonly now?: () => number;
 }
 
 /** APQ in this process only: each gateway replica learns each hash once. */
@@ -42,6 +44,9 @@ export class MemoryApqStore implements ApqStore {
       maxSize: options.maxBytes,
       sizeCalculation: (query) => Math.max(1, Buffer.byteLength(query, 'utf8')),
       ttl: options.ttlSeconds * 1000,
+      // An injected clock is read on every lookup: lru-cache otherwise caches
+      // "now" for 1 ms of real time, and a test's clock jump would go unseen.
+      ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
     });
   }
 

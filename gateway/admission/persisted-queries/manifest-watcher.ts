@@ -20,6 +20,8 @@ export interface ManifestWatcherOptions {
   readonly debounceMs?: number;
   /** Called after every reload attempt (tests and metrics). */
   readonly onReload?: (event: ManifestReloadEvent) => void;
+  /** Called for every file event in a watched folder, with whether it schedules a reload (tests: "ignored" is an event, not a wait). */
+  readonly onFileEvent?: (event: { readonly file: string | null; readonly counted: boolean }) => void;
 }
 
 export type ManifestReloadEvent =
@@ -110,7 +112,9 @@ export async function watchManifests(options: ManifestWatcherOptions): Promise<M
     for (const dir of directories) namesByDir.set(dir, ANY_JSON);
     for (const [dir, names] of namesByDir) {
       const watcher = watch(dir, { persistent: false }, (_event, changed) => {
-        if (changed !== null && !(names === ANY_JSON ? changed.endsWith('.json') : names.has(changed))) return;
+        const counted = changed === null || (names === ANY_JSON ? changed.endsWith('.json') : names.has(changed));
+        options.onFileEvent?.({ file: changed, counted });
+        if (!counted) return;
         clearTimeout(timer);
         timer = setTimeout(schedule, options.debounceMs ?? 100);
       });
