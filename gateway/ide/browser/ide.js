@@ -12,6 +12,8 @@
   const listed = new Map();
   const root = ReactDOM.createRoot(document.getElementById('graphiql'));
   let props = {};
+  /** The Headers pane's text as last edited (GraphiQL reports edits, it has no getter). */
+  let headersText = '';
 
   function say(text, isError) {
     status.textContent = text;
@@ -38,7 +40,7 @@
     root.render(
       React.createElement(
         GraphiQL,
-        { fetcher, defaultEditorToolsVisibility: 'headers', shouldPersistHeaders: false, ...props },
+        { fetcher, defaultEditorToolsVisibility: 'headers', shouldPersistHeaders: false, onEditHeaders: (text) => (headersText = text), ...props },
         React.createElement(GraphiQL.Logo, null, 'storefront-bff'),
       ),
     );
@@ -50,6 +52,19 @@
   function fill(editor, value) {
     ReactDOM.flushSync(() => render({ [editor]: undefined }));
     render({ [editor]: value });
+  }
+
+  /** The headers with Authorization set and every other header kept (text that is not a JSON object is replaced). */
+  function withAuthorization(text, value) {
+    let headers = {};
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) headers = parsed;
+    } catch {
+      // empty or half-typed: start again
+    }
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    return JSON.stringify({ ...headers, Authorization: value }, null, 2);
   }
 
   async function getJson(url, init) {
@@ -85,7 +100,7 @@
       const sub = document.getElementById('ide-user').value.trim();
       try {
         const body = await getJson(settings.devToken, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) });
-        fill('headers', JSON.stringify({ Authorization: `Bearer ${body.token}` }, null, 2));
+        fill('headers', withAuthorization(headersText, `Bearer ${body.token}`));
         say(`Authorization filled with a development token for ${body.sub}, valid ${Math.round(body.expiresInSeconds / 60)} min`);
       } catch (error) {
         say(`dev token: ${error.message}`, true);
