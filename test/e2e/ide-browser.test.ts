@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Response } from 'playwright-core';
-import { launchOfflineBrowser, type OfflineBrowser } from '../support/chromium.ts';
+import { assertChromium, launchOfflineBrowser, type OfflineBrowser } from '../support/chromium.ts';
 import { startSystem, type System } from '../support/system.ts';
 
 /**
@@ -30,10 +30,17 @@ let page: Page;
 const problems: string[] = [];
 
 before(async () => {
-  [system, browser] = await Promise.all([startSystem(), launchOfflineBrowser()]);
+  assertChromium(); // before the system starts: a missing browser fails in a second
+  // Both started at once; whichever started is stopped after, even if the other failed.
+  const [started, launched] = await Promise.allSettled([startSystem(), launchOfflineBrowser()]);
+  if (started.status === 'fulfilled') system = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  if (launched.status === 'rejected') throw launched.reason;
+  if (started.status === 'rejected') throw started.reason;
   page = await browser.context.newPage();
-  // Every wait is for a selector or an event; this bounds how long a broken page takes to fail.
-  page.setDefaultTimeout(5000);
+  // Every wait is for a selector or an event; this bounds how long a broken page
+  // takes to fail, with room for a machine busy running the other test files.
+  page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);

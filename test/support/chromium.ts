@@ -18,6 +18,11 @@ export interface OfflineBrowser {
   close(): Promise<void>;
 }
 
+/** Fails at once, in one line, naming the command that installs chromium. */
+export function assertChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found; install Debian's chromium with: apt-get install -y chromium`);
+}
+
 /**
  * Headless chromium with the network cut off: every request not to 127.0.0.1
  * is aborted and recorded, so a test can assert that none was attempted. A
@@ -25,7 +30,7 @@ export interface OfflineBrowser {
  * it): a browser test that silently skips proves nothing.
  */
 export async function launchOfflineBrowser(): Promise<OfflineBrowser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found; install Debian's chromium with: apt-get install -y chromium`);
+  assertChromium();
   const userDataDir = await mkdtemp(join(tmpdir(), 'storefront-chromium-'));
   const external: string[] = [];
   let context: BrowserContext;
