@@ -72,6 +72,12 @@ export const gatewayConfigSchema = z
     exposeRestCalls: z.boolean().default(false),
     /** Schema introspection. Default: the profile's (web on, mobile off). */
     introspection: z.boolean().optional(),
+    /**
+     * GraphiQL, served by the gateway itself (no CDN), to a browser opening
+     * GET /graphql (docs/ide.md). Default: the profile's (web on, mobile off);
+     * off with NODE_ENV=production, where turning it on is refused.
+     */
+    ide: z.boolean().optional(),
     /** How long shutdown waits for in-flight requests before closing sockets, in ms. Default 10000. */
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
     /** pino level. Default info. */
@@ -90,9 +96,10 @@ export const gatewayConfigSchema = z
   .strict();
 
 type RawGatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'auth'> & {
+export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'ide' | 'auth'> & {
   readonly port: number;
   readonly introspection: boolean;
+  readonly ide: boolean;
   readonly auth: RawGatewayConfig['auth'] & { readonly jwtSecret?: string };
 };
 
@@ -113,6 +120,7 @@ const ENV: Record<string, string> = {
   GATEWAY_MAX_BODY_BYTES: 'maxBodyBytes',
   GATEWAY_EXPOSE_REST_CALLS: 'exposeRestCalls',
   GATEWAY_INTROSPECTION: 'introspection',
+  GATEWAY_IDE: 'ide',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   GATEWAY_LOG_LEVEL: 'logLevel',
   GATEWAY_OTLP_ENDPOINT: 'otlpEndpoint',
@@ -121,7 +129,7 @@ const ENV: Record<string, string> = {
   GATEWAY_BUDGET_REDIS_URL: 'cost.budget.redisUrl',
   GATEWAY_MAX_COST: 'cost.maxCost',
 };
-const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection']);
+const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide']);
 const SUBGRAPH_URL_ENV = /^GATEWAY_SUBGRAPH_URL_([A-Z0-9_]+)$/;
 
 function envValue(key: string, value: string): unknown {
@@ -142,6 +150,8 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
     supergraph: { type: 'string' },
     'subgraph-url': { type: 'string', multiple: true },
     'expose-rest-calls': { type: 'boolean' },
+    ide: { type: 'boolean' },
+    'no-ide': { type: 'boolean' },
     'log-level': { type: 'string' },
     'persisted-queries': { type: 'string' },
     'redis-url': { type: 'string' },
@@ -168,6 +178,8 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
   if (flags.port !== undefined) fromFlags['port'] = intOrString(flags.port);
   if (flags.supergraph !== undefined) fromFlags['supergraphPath'] = flags.supergraph;
   if (flags['expose-rest-calls'] !== undefined) fromFlags['exposeRestCalls'] = flags['expose-rest-calls'];
+  if (flags.ide !== undefined) fromFlags['ide'] = flags.ide;
+  if (flags['no-ide'] !== undefined) fromFlags['ide'] = !flags['no-ide'];
   if (flags['log-level'] !== undefined) fromFlags['logLevel'] = flags['log-level'];
   if (flags['persisted-queries'] !== undefined) setPath(fromFlags, 'persistedQueries.mode', flags['persisted-queries']);
   if (flags['redis-url'] !== undefined) {
@@ -176,6 +188,7 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
     setPath(fromFlags, 'cost.budget.redisUrl', flags['redis-url']);
   }
   const flagProblems: string[] = [];
+  if (flags.ide !== undefined && flags['no-ide'] !== undefined) flagProblems.push('--ide and --no-ide: expected one of them, received both');
   for (const pair of flags['subgraph-url'] ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) flagProblems.push(`--subgraph-url: expected name=url, received ${JSON.stringify(pair)}`);
@@ -194,6 +207,9 @@ export function parseGatewayConfig(input: unknown, nodeEnv?: string): Readonly<G
     if (!c.auth.jwksUrl && (c.auth.jwtSecret === undefined || c.auth.jwtSecret === DEV_JWT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['auth'], message: 'set auth.jwksUrl or a non-development auth.jwtSecret when NODE_ENV=production', input: undefined });
     }
+    // The IDE is a development tool (it lists the persisted operations and may
+    // mint development tokens): a production process never serves it.
+    if (c.ide === true) ctx.addIssue({ code: 'custom', path: ['ide'], message: 'the IDE is a development tool and is refused when NODE_ENV=production', input: true });
   });
   const raw = validateConfig(schema, input, 'gateway');
   const profile = PROFILES[raw.profile as ProfileName];
@@ -202,6 +218,7 @@ export function parseGatewayConfig(input: unknown, nodeEnv?: string): Readonly<G
     port: raw.port ?? profile.port,
     // Introspection is a development aid: off in production unless asked for.
     introspection: raw.introspection ?? (production ? false : profile.introspection),
+    ide: raw.ide ?? (production ? false : profile.ide),
     auth: Object.freeze({ ...raw.auth, ...(raw.auth.jwksUrl ? {} : { jwtSecret: raw.auth.jwtSecret ?? DEV_JWT_SECRET }) }),
   });
 }

@@ -11,9 +11,11 @@ export interface ProfileDefaults {
   readonly port: number;
   /** Schema introspection: on for the web team's tooling, off for shipped mobile apps. */
   readonly introspection: boolean;
+  /** GraphiQL on GET /graphql for browsers (development only; never in production). */
+  readonly ide: boolean;
 }
 
 export const PROFILES: Record<ProfileName, ProfileDefaults> = {
-  web: { port: 4000, introspection: true },
-  mobile: { port: 4010, introspection: false },
+  web: { port: 4000, introspection: true, ide: true },
+  mobile: { port: 4010, introspection: false, ide: false },
 };

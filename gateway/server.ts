@@ -9,6 +9,7 @@ import { createHttpServer, graphqlErrorBody, listen } from '../common/http-serve
 import { identityKey } from '../common/identity.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
 import { flushTracing, startTracing } from '../common/tracing.ts';
+import { DEV_JWT_SECRET } from '../common/secrets.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -16,6 +17,8 @@ import { StorefrontDataSource, createSubgraphFetcher } from './subgraphs/data-so
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { registerHealthRoute } from './http/health-route.ts';
 import { registerMetricsRoute } from './http/metrics-route.ts';
+import { loadIdeAssets } from './ide/assets.ts';
+import { registerIde, type Ide } from './ide/routes.ts';
 import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
 import { costReportPlugin } from './admission/cost/report-plugin.ts';
@@ -69,6 +72,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     timeoutMs: Math.max(config.subgraphTimeoutMs, config.requestTimeoutMs, ...Object.values(config.subgraphTimeoutsMs)),
   });
   const metrics = createMetrics(config.profile);
+  // Before anything that needs closing: a missing asset package stops the start here.
+  const ideAssets = config.ide ? await loadIdeAssets() : undefined;
   const protections = await startProtections(config, metrics, log);
 
   const dataSources: StorefrontDataSource[] = [];
@@ -112,12 +117,23 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       // Last: it logs what the plugins above decided (cost, completeness).
       requestLogPlugin(log, config.profile),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
-      ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads Sandbox and fonts from public CDNs, so it is
+      // never served: the IDE, where on, is ours (gateway/ide) and works offline.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
 
   registerHealthRoute(app, { phase: () => phase.phase, health });
   registerMetricsRoute(app, metrics);
+
+  const ide: Ide | undefined = ideAssets
+    ? registerIde(app, ideAssets, {
+        profile: config.profile,
+        graphqlPath: GRAPHQL_PATH,
+        manifests: protections.persisted.manifests,
+        ...(config.auth.jwtSecret === DEV_JWT_SECRET ? { devToken: { secret: DEV_JWT_SECRET, issuer: config.auth.issuer, audience: config.auth.audience } } : {}),
+      })
+    : undefined;
 
   // Listen before the supergraph loads so liveness answers at once; GraphQL
   // answers 503 SERVICE_UNAVAILABLE until the gateway is ready.
@@ -126,6 +142,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
     handler: (request, reply) => {
+      if (ide?.wants(request)) return ide.page(reply);
       if (handle && phase.phase === 'ready') return handle(request, reply);
       return reply
         .status(statusOf(ErrorCode.SERVICE_UNAVAILABLE))

@@ -169,7 +169,7 @@ function searchOf(request: FastifyRequest): string {
   return index === -1 ? '' : request.url.slice(index);
 }
 
-/** A browser opening the endpoint: let Apollo Server answer with its landing page (or its own 400). */
+/** A GET without an operation: Apollo Server answers its own 400 (its landing page is off; the IDE, where on, answered before this handler). */
 function isLandingPageRequest(request: FastifyRequest): boolean {
   const query = request.query as Record<string, unknown>;
   return query['query'] === undefined && query['documentId'] === undefined && query['extensions'] === undefined;

@@ -25,6 +25,13 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     manualInstall: 'sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)',
     supportModule: 'support/redis.ts',
   },
+  {
+    // Debian's build: `npx playwright install` downloads a browser, which cannot work offline.
+    command: 'chromium',
+    debianPackage: 'chromium',
+    manualInstall: 'sudo apt-get install chromium (Debian/Ubuntu)',
+    supportModule: 'support/chromium.ts',
+  },
 ];
 
 export type Provisioned = { readonly ok: true; readonly installed: boolean } | { readonly ok: false; readonly reason: string };

@@ -92,4 +92,29 @@ describe('gateway config', () => {
     const problems = problemsOf(() => loadGatewayConfig(['--config', '/nonexistent/gateway.json'], {}));
     assert.match(problems[0]!, /cannot be read \(ENOENT\)/);
   });
+
+  describe('ide', () => {
+    const PRODUCTION_SECRETS = { identitySecret: 'p'.repeat(40), auth: { jwtSecret: 's'.repeat(40) } };
+
+    it('is on for web and off for mobile by default, and off by default in production', () => {
+      assert.equal(parseGatewayConfig({}).ide, true);
+      assert.equal(parseGatewayConfig({ profile: 'mobile' }).ide, false);
+      assert.equal(parseGatewayConfig(PRODUCTION_SECRETS, 'production').ide, false);
+    });
+
+    it('is refused on when NODE_ENV=production, and must be a boolean', () => {
+      const problems = problemsOf(() => parseGatewayConfig({ ...PRODUCTION_SECRETS, ide: true }, 'production'));
+      assert.deepEqual(problems.map((p) => p.split(':')[0]), ['ide'], problems.join('\n'));
+      assert.match(problems[0]!, /development tool/);
+      assert.match(problemsOf(() => parseGatewayConfig({ ide: 'yes' }))[0]!, /^ide.*received "yes"/);
+    });
+
+    it('is read from GATEWAY_IDE and from --ide / --no-ide, flags winning', () => {
+      assert.equal(loadGatewayConfig([], { GATEWAY_IDE: 'false' }).ide, false);
+      assert.equal(loadGatewayConfig(['--profile', 'mobile', '--ide'], {}).ide, true);
+      assert.equal(loadGatewayConfig(['--no-ide'], { GATEWAY_IDE: 'true' }).ide, false);
+      assert.match(problemsOf(() => loadGatewayConfig(['--ide', '--no-ide'], {}))[0]!, /received both/);
+      assert.match(problemsOf(() => loadGatewayConfig([], { GATEWAY_IDE: 'on' }))[0]!, /received "on"/);
+    });
+  });
 });
