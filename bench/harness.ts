@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { parseFlags } from '../common/config.ts';
-import { mintDevToken } from '../scripts/lib/dev-token.ts';
+import { mintDevToken } from '../common/dev-token.ts';
 import { waitHealthy } from '../scripts/lib/health.ts';
 
 /**

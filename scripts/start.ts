@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, intOrString, parseFlags } from '../common/config.ts';
-import { mintDevToken } from './lib/dev-token.ts';
+import { mintDevToken } from '../common/dev-token.ts';
 import { Supervisor, type ProcessSpec } from './lib/supervisor.ts';
 
 /**

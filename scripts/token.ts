@@ -1,5 +1,5 @@
 import { ConfigError, parseFlags } from '../common/config.ts';
-import { mintDevToken } from './lib/dev-token.ts';
+import { mintDevToken } from '../common/dev-token.ts';
 
 // Prints a development bearer token for a seeded user:
 //   npm run token -- --user user-0042 [--expires-in 1h]

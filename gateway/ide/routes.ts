@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { z } from 'zod';
-import { mintDevToken } from '../../scripts/lib/dev-token.ts';
+import { mintDevToken } from '../../common/dev-token.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { graphqlErrorBody } from '../../common/http-server.ts';
 import type { ManifestWatcher } from '../admission/persisted-queries/manifest-watcher.ts';

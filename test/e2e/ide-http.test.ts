@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { mintDevToken } from '../../scripts/lib/dev-token.ts';
+import { mintDevToken } from '../../common/dev-token.ts';
 import { parseGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { readFileSync } from 'node:fs';

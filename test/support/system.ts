@@ -1,5 +1,5 @@
 import { createLogger } from '../../common/logger.ts';
-import { mintDevToken } from '../../scripts/lib/dev-token.ts';
+import { mintDevToken } from '../../common/dev-token.ts';
 import { parseGatewayConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { SERVICE_NAMES, startRestService, type RestServiceHandle, type ServiceName } from '../../services/server.ts';

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from '../../common/secrets.ts';
+import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from './secrets.ts';
 
 export interface DevTokenOptions {
   readonly secret?: string;
