@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { ConfigError } from '../../common/config.ts';
-import { apiSchemaOf } from '../../scripts/lib/pq-generate.ts';
+import { apiSchemaOf } from '../api-schema.ts';
 import { composeSupergraph } from '../compose.ts';
 import type { SubgraphSource } from '../rover-config.ts';
 import { applyApprovals } from './approvals.ts';

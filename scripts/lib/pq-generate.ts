@@ -1,4 +1,3 @@
-import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, Kind, parse, print, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { hashOperation, MANIFEST_FORMAT, type ManifestOperation, type PersistedQueryManifest } from '../../gateway/admission/persisted-queries/manifest.ts';
 
@@ -25,11 +24,6 @@ export interface GeneratedOperation {
 export type GenerationOutcome =
   | { readonly ok: true; readonly manifest: PersistedQueryManifest; readonly operations: readonly GeneratedOperation[] }
   | { readonly ok: false; readonly problems: readonly OperationProblem[] };
-
-/** The schema clients query: the supergraph without federation's join/link machinery. */
-export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
-}
 
 const fileStem = (file: string) => file.replace(/^.*[\\/]/, '').replace(/\.graphql$/, '');
 
