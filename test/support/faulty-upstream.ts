@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How a stand-in dependency misbehaves: answers HTTP 500, or 200 with something that is not GraphQL. */
-export type Misbehaviour = 'http-500' | 'malformed';
+/** How a stand-in dependency misbehaves: answers HTTP 500, 200 with something that is not GraphQL, or never (hung, as a SIGSTOPped process). */
+export type Misbehaviour = 'http-500' | 'malformed' | 'hang';
 
 /**
  * A real HTTP server standing where a subgraph should be, answering every
@@ -14,6 +14,7 @@ export async function startFaultyUpstream(misbehaviour: Misbehaviour): Promise<{
   const server: Server = createServer((req, res) => {
     requests += 1;
     req.resume();
+    if (misbehaviour === 'hang') return;
     if (misbehaviour === 'http-500') res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error at /srv/app.js:42');
     else res.writeHead(200, { 'content-type': 'application/json' }).end('{"data": {"_entities": "not a list"');
   });
