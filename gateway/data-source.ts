@@ -16,6 +16,8 @@ import { injectTraceContext } from '../common/tracing.ts';
 import { addCallCounts } from '../subgraphs/shared/call-recorder.ts';
 import type { GatewayContext } from './context.ts';
 import type { Degradation, FallbackSink } from './degradation/degradation.ts';
+import { isWrite, writeMayHaveLanded } from './degradation/writes.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The
@@ -160,6 +162,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
         ? storefrontError(ErrorCode.SUBGRAPH_CIRCUIT_OPEN, `The ${this.subgraphName} subgraph is failing; fetches to it are paused for up to ${error.cooldownMs} ms`, { details: { serviceName: this.subgraphName } })
         : (error as GraphQLError);
       stop({ outcome: String(graphqlError.extensions?.['code'] ?? 'UNKNOWN') });
+      if (isWrite(options.request) && writeMayHaveLanded(graphqlError)) graphqlError.extensions['outcome'] = 'unknown';
       if (plan?.optionalOnly) return plan.substitute(options.request, this.#recorder(context));
       throw graphqlError;
     } finally {
@@ -227,6 +230,8 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     // calling (and retrying) its REST service once it is spent.
     const scope = fetchScope.getStore();
     if (scope) headers.set(DEADLINE_HEADER, String(remainingMs(scope.deadlineAt)));
+    // Only the write itself carries the key; the entity fetches reading its result are plain reads.
+    if (context.idempotencyKey !== undefined && isWrite(options.request)) headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
   }
 
   override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {
