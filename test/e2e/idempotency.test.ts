@@ -84,7 +84,7 @@ describe('writes safe to retry: Idempotency-Key', () => {
 
 /** The cart REST service as its own process, so it can be paused (SIGSTOP) as a hung host would be. */
 async function spawnCartService(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts', '--service', 'cart', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, 'services/main.ts', '--service', 'cart', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`cart service exited (${code}) before listening: ${output}`)));
