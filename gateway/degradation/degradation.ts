@@ -52,7 +52,7 @@ export function createDegradation(config: Readonly<DegradationConfig>): Degradat
       if (!request.query) return undefined;
       const shape = fetchShapeOf(request.query);
       // Writes are never stood in for: a client must know whether its mutation ran.
-      if (shape.operation !== 'query') return undefined;
+      if (shape?.operation !== 'query') return undefined;
       const data = shape.fields.filter((f) => f.fieldName !== '__typename');
       const optional = data.filter((f) => declared(f) !== undefined);
       if (optional.length === 0) return undefined;

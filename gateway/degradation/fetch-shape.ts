@@ -34,10 +34,15 @@ const ROOT_TYPE = { query: 'Query', mutation: 'Mutation', subscription: 'Subscri
  */
 const shapes = new LRUCache<string, FetchShape>({ max: 2000 });
 
-export function fetchShapeOf(query: string): FetchShape {
+/** Undefined for a text that does not parse: never from the query planner, and then nothing is degraded. */
+export function fetchShapeOf(query: string): FetchShape | undefined {
   let shape = shapes.get(query);
   if (!shape) {
-    shape = readShape(query);
+    try {
+      shape = readShape(query);
+    } catch {
+      return undefined;
+    }
     shapes.set(query, shape);
   }
   return shape;

@@ -6,7 +6,7 @@ import { fetchShapeOf } from './fetch-shape.ts';
 
 /** A subgraph fetch that runs a mutation (the gateway never retries one, and never stands in for one). */
 export function isWrite(request: GraphQLDataSourceProcessOptions['request']): boolean {
-  return request.query !== undefined && fetchShapeOf(request.query).operation === 'mutation';
+  return request.query !== undefined && fetchShapeOf(request.query)?.operation === 'mutation';
 }
 
 /**

@@ -65,6 +65,10 @@ describe('degradation: what a subgraph fetch may fall back to', () => {
     assert.deepEqual(s.records.map((r) => `${r.field}@${r.service}`), ['Product.price@pricing', 'Product.price@promotions', 'Product.promotions@promotions']);
   });
 
+  it('a fetch text that does not parse is not degraded (and does not throw)', () => {
+    assert.equal(degradation.plan('catalog', { query: '{ featuredProducts { ' }), undefined);
+  });
+
   it('leaves a nulled entity alone when its fetch held a critical field', () => {
     const plan = degradation.plan('catalog', { query: MIXED })!;
     const response = { data: { _entities: [null] }, errors: [{ message: 'x', path: ['_entities', 0, 'name'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } }] };
