@@ -79,6 +79,8 @@ export const ErrorCode = {
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The request's overall deadline (`requestTimeoutMs`) passed: unfinished subgraph fetches were abandoned. HTTP 200 (field error, partial data). (Apollo Router name.) */
   GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
+  /** The Idempotency-Key was already used for a different request (the cart service answered 422). HTTP 200 (field error); or 400 when the header itself is malformed (BAD_REQUEST). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** Anything unexpected. The message is generic; details go to the logs only. HTTP 500. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

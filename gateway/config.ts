@@ -16,6 +16,7 @@ import { batchingConfigSchema, costConfigSchema } from './admission/config.ts';
 import { limitPolicySchema } from './analysis/limits-config.ts';
 import { persistedQueriesConfigSchema } from './persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../subgraphs/shared/config.ts';
+import { degradationConfigSchema } from './degradation/config.ts';
 
 const authSchema = z
   .object({
@@ -91,6 +92,8 @@ export const gatewayConfigSchema = z
     cost: costConfigSchema.prefault({}),
     /** Batched (JSON array) requests. */
     batching: batchingConfigSchema.prefault({}),
+    /** Optional fields, their fallbacks and time budgets (docs/degradation.md). */
+    degradation: degradationConfigSchema.prefault({}),
   })
   .strict();
 
