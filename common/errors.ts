@@ -79,6 +79,8 @@ export const ErrorCode = {
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The request's overall deadline (`requestTimeoutMs`) passed: unfinished subgraph fetches were abandoned. HTTP 200 (field error, partial data). (Apollo Router name.) */
   GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
+  /** The Idempotency-Key was already used for a different request (the cart service answered 422). HTTP 200 (field error); or 400 when the header itself is malformed (BAD_REQUEST). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** Anything unexpected. The message is generic; details go to the logs only. HTTP 500. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -150,6 +152,7 @@ export const ERROR_CATALOGUE = {
   SUBGRAPH_CIRCUIT_OPEN: { status: 200, kind: 'upstream' },
   SUBGRAPH_TIMEOUT: { status: 200, kind: 'upstream' },
   GATEWAY_TIMEOUT: { status: 200, kind: 'upstream' },
+  IDEMPOTENCY_KEY_REUSED: { status: 200, kind: 'client' },
   INTERNAL_SERVER_ERROR: { status: 500, kind: 'internal', otherStatuses: [200] },
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 

@@ -17,6 +17,7 @@ import { costConfigSchema } from './admission/cost/config.ts';
 import { limitPolicySchema } from './admission/limits/config.ts';
 import { persistedQueriesConfigSchema } from './admission/persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
+import { degradationConfigSchema } from './degradation/config.ts';
 
 const authSchema = z
   .object({
@@ -92,6 +93,8 @@ export const gatewayConfigSchema = z
     cost: costConfigSchema.prefault({}),
     /** Batched (JSON array) requests. */
     batching: batchingConfigSchema.prefault({}),
+    /** Optional fields, their fallbacks and time budgets (docs/degradation.md). */
+    degradation: degradationConfigSchema.prefault({}),
   })
   .strict();
 

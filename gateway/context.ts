@@ -17,6 +17,8 @@ export interface GatewayContext {
   readonly deadlineAt?: number;
   /** What admission decided for this operation (cost to settle after execution). */
   readonly admission?: Extract<Admission, { kind: 'admit' }>;
+  /** The client's Idempotency-Key (validated), forwarded to the subgraph of each mutation fetch. */
+  readonly idempotencyKey?: string;
   /** Fallback values subgraphs served in place of failed optional data, summed from their extensions. */
   fallbacks?: FallbackRecord[];
 }

@@ -71,6 +71,12 @@ export function createMetrics(profile: string) {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    fallbacks: new Counter({
+      name: 'storefront_gateway_fallbacks_total',
+      help: 'Optional fields answered with their declared fallback at the gateway, by field and failed service.',
+      labelNames: ['field', 'service'] as const,
+      registers: [registry],
+    }),
     subgraphBreakerState: new Gauge({
       name: 'storefront_gateway_subgraph_breaker_state',
       help: 'Circuit breaker per subgraph: 0 closed, 1 half-open, 2 open.',

@@ -21,6 +21,8 @@ import { loadIdeAssets } from './ide/assets.ts';
 import { registerIde, type Ide } from './ide/routes.ts';
 import { createMetrics } from './metrics.ts';
 import { completenessPlugin } from './plugins/completeness.ts';
+import { checkOptionalFields } from './degradation/check.ts';
+import { createDegradation } from './degradation/degradation.ts';
 import { costReportPlugin } from './admission/cost/report-plugin.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -52,10 +54,11 @@ export interface RunningGateway {
 function checkOverrides(config: Readonly<GatewayConfig>) {
   return (supergraphSdl: string) => {
     const names = new Set(subgraphNamesOf(supergraphSdl));
-    for (const [key, map] of [['subgraphUrls', config.subgraphUrls], ['subgraphTimeoutsMs', config.subgraphTimeoutsMs]] as const) {
+    for (const [key, map] of [['subgraphUrls', config.subgraphUrls], ['subgraphTimeoutsMs', config.subgraphTimeoutsMs], ['degradation.optionalTimeoutsMs', config.degradation.optionalTimeoutsMs]] as const) {
       const unknown = Object.keys(map).filter((name) => !names.has(name));
       if (unknown.length > 0) throw new Error(`${key} names unknown subgraph(s) ${unknown.join(', ')}; the supergraph has ${[...names].join(', ')}`);
     }
+    checkOptionalFields(supergraphSdl, config.degradation.optionalFields);
   };
 }
 
@@ -76,11 +79,12 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const ideAssets = config.ide ? await loadIdeAssets() : undefined;
   const protections = await startProtections(config, metrics, log);
 
+  const degradation = createDegradation(config.degradation);
   const dataSources: StorefrontDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
     buildService: ({ name, url }) => {
-      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics });
+      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation });
       dataSources.push(source);
       return source;
     },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { ConfigError, parseFlags } from '../common/config.ts';
 import { estimateCost, readCostDirectives } from '../gateway/admission/cost/index.ts';
-import { apiSchemaOf } from '../schema/api-schema.ts';
+import { apiSchemaOf } from '../common/api-schema.ts';
 import { generateManifest, manifestText, type GeneratedOperation } from './lib/pq-generate.ts';
 import { PROFILE_NAMES } from '../gateway/profiles.ts';
 

@@ -176,7 +176,7 @@ async function main(): Promise<number> {
   console.log(`
 storefront-bff is running, ready in ${readyS} s (logs in ./logs; Ctrl-C stops everything)
 
-  web gateway      http://127.0.0.1:${webPort}/graphql
+  web gateway      http://127.0.0.1:${webPort}/graphql   (open it in a browser: GraphiQL, offline)
   mobile gateway   http://127.0.0.1:${mobilePort}/graphql
   health           http://127.0.0.1:${webPort}/health   readiness: /health?ready=true
 ${specs.filter((s) => !s.name.startsWith('gateway')).map((s) => `  ${s.name.padEnd(20)} http://127.0.0.1:${s.port}`).join('\n')}

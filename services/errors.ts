@@ -11,12 +11,14 @@ import { MAX_BODY_BYTES } from './limits.ts';
  * - BAD_REQUEST  400  any invalid input: query, params, body, malformed JSON, wrong
  *                     content type, oversized body, too many ids, a malformed cursor
  * - CONFLICT     409  a valid request the current state refuses (a cart already at its line limit)
+ * - IDEMPOTENCY_KEY_REUSED 422  an Idempotency-Key already used for a different request
  * - INTERNAL     500  a bug; the message is generic and the details go to the log
  */
 export const ERROR_STATUS = {
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   CONFLICT: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
   INTERNAL: 500,
 } as const;
 

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../../common/idempotency.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
 import type { KeyObject } from 'node:crypto';
 import { admitOperation, refundAdmission, type Caller, type Protections } from '../admission/admit.ts';
@@ -22,6 +23,9 @@ export interface GraphQLHandlerDeps {
   readonly profile: string;
   readonly requestTimeoutMs: number;
 }
+
+/** Who asks, plus the write they name (the IETF Idempotency-Key), if any. */
+type Requester = Caller & { readonly idempotencyKey?: string };
 
 interface Answer {
   readonly status: number;
@@ -46,11 +50,16 @@ export function graphqlHandler(deps: GraphQLHandlerDeps) {
       if (!(error instanceof GraphQLError)) throw error;
       return send(reply, answerRejection(reject(ErrorCode.UNAUTHENTICATED, error.message, { headers: { 'www-authenticate': 'Bearer' } })));
     }
-    const caller: Caller = {
+    const idempotency = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    if ('error' in idempotency) {
+      return send(reply, answerRejection(reject(ErrorCode.BAD_REQUEST, idempotency.error)));
+    }
+    const caller: Requester = {
       identity,
       clientKey: clientKeyOf(identity, headerOf(request, API_KEY_HEADER), request.ip),
       clientName: headerOf(request, 'apollographql-client-name')?.slice(0, 64) ?? deps.profile,
       requestId,
+      ...(idempotency.key !== undefined ? { idempotencyKey: idempotency.key } : {}),
     };
     const identityAssertion = signIdentityAssertion(deps.assertionKey, identity);
     identityAssertion.catch(() => {}); // awaited by the first subgraph fetch, if any
@@ -102,7 +111,7 @@ async function execute(
   deps: GraphQLHandlerDeps,
   request: FastifyRequest,
   forwarded: { method: string; body: unknown; search: string },
-  caller: Caller,
+  caller: Requester,
   identityAssertion: Promise<string>,
   admission: Extract<Admission, { kind: 'admit' }> | undefined,
 ): Promise<Answer> {
@@ -122,6 +131,7 @@ async function execute(
         restCalls: {},
         deadline: deadline.signal,
         deadlineAt,
+        ...(caller.idempotencyKey !== undefined ? { idempotencyKey: caller.idempotencyKey } : {}),
         ...(admission ? { admission } : {}),
       }),
     });

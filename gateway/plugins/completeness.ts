@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context.ts';
 export const COMPLETED_HEADER = 'x-storefront-completed';
 
 /** Codes that mean "a service failed", as opposed to "the client asked for something wrong". */
-function isServiceFailure(code: unknown): boolean {
+export function isServiceFailure(code: unknown): boolean {
   return isUpstreamFailure(code) || kindOf(code) === 'internal';
 }
 

@@ -14,6 +14,9 @@ import { FALLBACKS_EXTENSION, IDENTITY_HEADER, REQUEST_ID_HEADER, REST_CALLS_EXT
 import { injectTraceContext } from '../../common/tracing.ts';
 import { addCallCounts } from '../../common/upstream/call-recorder.ts';
 import type { GatewayContext } from '../context.ts';
+import type { Degradation, FallbackSink } from '../degradation/degradation.ts';
+import { isWrite, writeMayHaveLanded } from '../degradation/writes.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The
@@ -129,9 +132,11 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly timeoutMs: number;
   readonly breaker: UpstreamBreaker;
   readonly #metrics: GatewayMetrics;
+  readonly #degradation: Degradation | undefined;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation }) {
     super({ url: options.url, fetcher: options.fetcher });
+    this.#degradation = options.degradation;
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs;
@@ -144,26 +149,43 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const stop = this.#metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
+    // Optional data: its own (short) budget, and fallbacks in place of failures (gateway/degradation).
+    const plan = this.#degradation?.plan(this.subgraphName, options.request);
+    const context = options.context as Partial<GatewayContext>;
     try {
-      const response = await this.breaker.run(() => this.#fetch(options));
+      const response = await this.breaker.run(() => this.#fetch(options, plan?.timeoutMs ?? this.timeoutMs));
       stop({ outcome: 'ok' });
-      return response;
+      return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {
       const graphqlError = error instanceof CircuitOpenError
         ? storefrontError(ErrorCode.SUBGRAPH_CIRCUIT_OPEN, `The ${this.subgraphName} subgraph is failing; fetches to it are paused for up to ${error.cooldownMs} ms`, { details: { serviceName: this.subgraphName } })
         : (error as GraphQLError);
       stop({ outcome: String(graphqlError.extensions?.['code'] ?? 'UNKNOWN') });
+      if (isWrite(options.request) && writeMayHaveLanded(graphqlError)) graphqlError.extensions['outcome'] = 'unknown';
+      if (plan?.optionalOnly) return plan.substitute(options.request, this.#recorder(context));
       throw graphqlError;
     } finally {
       this.#metrics.subgraphBreakerState.set({ subgraph: this.subgraphName }, BREAKER_STATE_VALUE[this.breaker.state]);
     }
   }
 
-  async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+  /** Where fallbacks of this request are recorded (the completeness signal reads them), counted as they are. */
+  #recorder(context: Partial<GatewayContext>): FallbackSink {
+    const records = (context.fallbacks ??= []);
+    const metric = this.#metrics.fallbacks;
+    return {
+      record(fallback) {
+        metric.inc({ field: fallback.field, service: fallback.service });
+        if (!records.some((r) => r.field === fallback.field && r.service === fallback.service)) records.push(fallback);
+      },
+    };
+  }
+
+  async #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>, timeoutMs: number) {
     const { deadline, deadlineAt: requestDeadlineAt } = options.context as Partial<GatewayContext>;
-    // Aborts at this subgraph's timeout or the request's deadline, whichever passes first.
-    const own = startDeadline(this.timeoutMs, deadline);
-    const deadlineAt = Math.min(performance.now() + this.timeoutMs, requestDeadlineAt ?? Infinity);
+    // Aborts at this fetch's timeout or the request's deadline, whichever passes first.
+    const own = startDeadline(timeoutMs, deadline);
+    const deadlineAt = Math.min(performance.now() + timeoutMs, requestDeadlineAt ?? Infinity);
     try {
       return await fetchScope.run({ signal: own.signal, deadlineAt }, () => super.process(options));
     } catch (error) {
@@ -175,7 +197,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
         throw storefrontError(ErrorCode.GATEWAY_TIMEOUT, `The request's deadline passed before the ${this.subgraphName} subgraph answered`, { details: { serviceName: this.subgraphName } });
       }
       if (own.signal.aborted) {
-        throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${this.timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs: this.timeoutMs } });
+        throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs } });
       }
       throw this.unavailable('is unavailable');
     } finally {
@@ -207,6 +229,8 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     // calling (and retrying) its REST service once it is spent.
     const scope = fetchScope.getStore();
     if (scope) headers.set(DEADLINE_HEADER, String(remainingMs(scope.deadlineAt)));
+    // Only the write itself carries the key; the entity fetches reading its result are plain reads.
+    if (context.idempotencyKey !== undefined && isWrite(options.request)) headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
   }
 
   override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {

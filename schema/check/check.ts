@@ -1,12 +1,14 @@
 import { relative } from 'node:path';
 import { ConfigError } from '../../common/config.ts';
-import { apiSchemaOf } from '../api-schema.ts';
+import { apiSchemaOf } from '../../common/api-schema.ts';
 import { composeSupergraph } from '../compose.ts';
 import type { SubgraphSource } from '../rover-config.ts';
 import { applyApprovals } from './approvals.ts';
 import { checkCosts, costEstimator, type CostPolicy } from './cost.ts';
 import type { OperationSets } from './inputs.ts';
 import { createLocator } from './locate.ts';
+import { crossSubgraphNonNullFields } from './cross-subgraph.ts';
+import { STOREFRONT_OPTIONAL_FIELDS } from '../criticality.ts';
 import { checkOperation, coordinateUsage } from './operations.ts';
 import { diffApiSchemas } from './schema-diff.ts';
 import { SEVERITIES, type AppliedApproval, type CheckReport, type Finding } from './types.ts';
@@ -23,6 +25,8 @@ export interface CheckInputs {
   readonly failOnDangerous?: boolean;
   /** Files in the report are relative to this. Default process.cwd(). */
   readonly cwd?: string;
+  /** Fields the gateway holds a fallback for, by coordinate. Default schema/criticality.ts. */
+  readonly optionalFields?: Readonly<Record<string, unknown>>;
 }
 
 const KIND_ORDER = { schema: 0, operation: 1, cost: 2 } as const;
@@ -63,6 +67,14 @@ export async function runSchemaCheck(inputs: CheckInputs): Promise<CheckReport> 
     const location = locate(c.path);
     return location ? { ...c, location } : c;
   });
+  // Like every finding here, about what the proposal changes: fields that became cross-subgraph non-null hazards.
+  const optional = inputs.optionalFields ?? STOREFRONT_OPTIONAL_FIELDS;
+  const known = new Set(crossSubgraphNonNullFields(inputs.base.sdl, optional).map((f) => f.path));
+  for (const hazard of crossSubgraphNonNullFields(composed.supergraphSdl, optional)) {
+    if (known.has(hazard.path)) continue;
+    const location = locate(hazard.path);
+    schemaChanges.push(location ? { ...hazard, location } : hazard);
+  }
   const operationFindings = operations.flatMap((op) => checkOperation(base, next, op));
   const invalid = new Set(operationFindings.filter((f) => f.type === 'INVALID').map((f) => f.id + f.client + f.release));
   const costFindings = checkCosts(

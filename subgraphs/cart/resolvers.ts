@@ -1,4 +1,5 @@
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
+import { writeKey } from '../../common/idempotency.ts';
 import { requireUser, type SubgraphContext } from '../shared/context.ts';
 import { cartIdOf, userIdOfCart, type CartLoaders, type RestCart } from './loaders.ts';
 
@@ -30,7 +31,9 @@ function checkQuantity(quantity: number): number {
 
 /** Runs a cart mutation and primes the loader so fields read after it see the new cart. */
 async function mutate(context: Context, call: { method: 'POST' | 'PATCH' | 'DELETE'; path: string; route: string; body?: unknown; resource: string }): Promise<RestCart> {
-  const cart = await context.rest<RestCart>(call);
+  // Each write of the operation under its own key derived from the client's (common/idempotency.ts).
+  const idempotency = context.idempotency;
+  const cart = await context.rest<RestCart>(idempotency ? { ...call, idempotencyKey: writeKey(idempotency.key, idempotency.writes++) } : call);
   context.loaders.cartsByUser.clear(cart.userId).prime(cart.userId, cart);
   return cart;
 }

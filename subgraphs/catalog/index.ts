@@ -1,6 +1,7 @@
 import type { SubgraphDefinition } from '../shared/server.ts';
 import { createCatalogLoaders, type CatalogLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
+import { subgraphFallbacks } from '../../schema/criticality.ts';
 
 export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   name: 'catalog',
@@ -8,7 +9,5 @@ export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   resolvers,
   createLoaders: createCatalogLoaders,
   // Related products are a carousel; the product itself stays mandatory.
-  fallbacks: {
-    'Product.relatedProducts': () => [],
-  },
+  fallbacks: subgraphFallbacks(['Product.relatedProducts']),
 };

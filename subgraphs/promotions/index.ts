@@ -1,6 +1,7 @@
 import type { SubgraphDefinition } from '../shared/server.ts';
 import { createPromotionLoaders, type PromotionLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
+import { subgraphFallbacks } from '../../schema/criticality.ts';
 
 export const promotionsSubgraph: SubgraphDefinition<PromotionLoaders> = {
   name: 'promotions',
@@ -9,8 +10,5 @@ export const promotionsSubgraph: SubgraphDefinition<PromotionLoaders> = {
   createLoaders: createPromotionLoaders,
   // Promotions are a nice-to-have on every screen: a failing promotions
   // service must not take the product (or the page) with it.
-  fallbacks: {
-    'Product.promotions': () => [],
-    'Query.featuredPromotions': () => [],
-  },
+  fallbacks: subgraphFallbacks(['Product.promotions', 'Query.featuredPromotions']),
 };

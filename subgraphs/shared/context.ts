@@ -25,6 +25,8 @@ export interface SubgraphContext<Loaders> {
   readonly loaders: Loaders;
   /** Optional fields answered with their fallback in this request (see fallbacks.ts). */
   readonly fallbacks: FallbackRecord[];
+  /** The client's Idempotency-Key (forwarded by the gateway on mutations), and how many writes used it so far. */
+  readonly idempotency?: { readonly key: string; writes: number };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED. */

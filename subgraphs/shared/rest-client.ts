@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GraphQLError } from 'graphql';
 import { Pool, errors as undiciErrors } from 'undici';
 import { remainingMs, startDeadline } from '../../common/upstream/deadline.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -6,6 +7,7 @@ import { injectTraceContext } from '../../common/tracing.ts';
 import { REQUEST_ID_HEADER } from '../../common/upstream/wire.ts';
 import { CircuitOpenError, DEFAULT_REST_BREAKER, UpstreamBreaker, type BreakerState, type RestBreakerConfig } from '../../common/upstream/breaker.ts';
 import type { CallRecorder } from '../../common/upstream/call-recorder.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
 import type { RestObserver } from './metrics.ts';
 import { DEFAULT_REST_RETRY, type RestRetryConfig } from './config.ts';
 import { backoffDelayMs, retryFitsDeadline, RetryBudget } from './retry.ts';
@@ -52,6 +54,8 @@ export interface RestCall {
   readonly resource: string;
   /** Keys in a DataLoader batch call, for the batch-size metric. */
   readonly batchSize?: number;
+  /** Sent as `Idempotency-Key`: the upstream applies the write once, so it may be retried like a GET. */
+  readonly idempotencyKey?: string;
 }
 
 const IDEMPOTENT = new Set(['GET']);
@@ -114,12 +118,14 @@ export class RestClient {
 
   async call<T>(call: RestCall, context: RestCallContext): Promise<T> {
     const path = call.query ? `${call.path}?${new URLSearchParams(definedEntries(call.query))}` : call.path;
-    const attempts = IDEMPOTENT.has(call.method) ? this.#retry.maxAttempts : 1;
+    // A write is retried only under an idempotency key: without one, a retry
+    // after a timeout could apply it twice (the first may have landed).
+    const attempts = IDEMPOTENT.has(call.method) || call.idempotencyKey !== undefined ? this.#retry.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = Math.min(this.#timeoutMs, timeLeftMs(context));
       if (timeoutMs <= 0) {
         this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId, attempt }, 'request deadline passed: call not sent');
-        throw upstreamError(this.service, call.resource, { kind: 'deadline' });
+        throw afterEarlierAttempts(upstreamError(this.service, call.resource, { kind: 'deadline' }), call, attempt);
       }
       if (attempt === 1) this.#budget.deposit();
       try {
@@ -139,7 +145,7 @@ export class RestClient {
       } catch (error) {
         if (error instanceof CircuitOpenError) {
           this.#logger.debug({ service: this.service, method: call.method, path, requestId: context.requestId }, 'circuit open: call failed fast');
-          throw error.toGraphQLError();
+          throw afterEarlierAttempts(error.toGraphQLError(), call, attempt);
         }
         if (attempt < attempts && isRetryable(classify(error, timeoutMs)) && this.#breaker.state === 'closed') {
           const delayMs = backoffDelayMs(attempt, this.#retry);
@@ -158,6 +164,7 @@ export class RestClient {
 
   async #send<T>(call: RestCall, path: string, context: RestCallContext, timeoutMs: number): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', [REQUEST_ID_HEADER]: context.requestId };
+    if (call.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = call.idempotencyKey;
     injectTraceContext(headers);
     let body: string | undefined;
     if (call.body !== undefined) {
@@ -193,7 +200,11 @@ export class RestClient {
       const detail = error instanceof UpstreamStatusError || error instanceof UpstreamBodyError ? error.body.slice(0, 500) : String(error);
       this.#logger.warn({ ...log, detail }, 'upstream call failed');
     }
-    return upstreamError(this.service, call.resource, failure);
+    const graphqlError = upstreamError(this.service, call.resource, failure);
+    // A write that was sent and not answered may or may not have been applied:
+    // say so, so a client retries with the same Idempotency-Key rather than guessing.
+    if (!IDEMPOTENT.has(call.method) && writeOutcomeUnknown(failure)) graphqlError.extensions['outcome'] = 'unknown';
+    return graphqlError;
   }
 
   async close(): Promise<void> {
@@ -232,6 +243,16 @@ function classify(error: unknown, timeoutMs: number): UpstreamFailure {
 /** What the breaker counts as the upstream failing: no answer, a broken answer or a 5xx. A 404 or a 400 is an answer. */
 function isOutage(failure: UpstreamFailure): boolean {
   return failure.kind !== 'status' || failure.status >= 500;
+}
+
+/** A write not sent this time, after an attempt that was sent and not answered: that one may have landed. */
+function afterEarlierAttempts(error: GraphQLError, call: RestCall, attempt: number): GraphQLError {
+  if (attempt > 1 && !IDEMPOTENT.has(call.method)) error.extensions['outcome'] = 'unknown';
+  return error;
+}
+
+function writeOutcomeUnknown(failure: UpstreamFailure): boolean {
+  return failure.kind === 'timeout' || failure.kind === 'bad-body' || (failure.kind === 'status' && failure.status >= 500);
 }
 
 function isRetryable(failure: UpstreamFailure): boolean {

@@ -9,6 +9,7 @@ import { DEADLINE_HEADER, deadlineBudgetMs } from '../../common/upstream/deadlin
 import { ErrorCode, requestError } from '../../common/errors.ts';
 import { createFormatError } from '../../common/format-error.ts';
 import { createHttpServer, listen } from '../../common/http-server.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
 import { IdentityAssertionError, identityKey, verifyIdentityAssertion } from '../../common/identity.ts';
 import { IDENTITY_HEADER } from '../../common/upstream/wire.ts';
 import { createLogger, type Logger } from '../../common/logger.ts';
@@ -95,7 +96,9 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
         const requestId = String(request.id);
         const deadlineAt = performance.now() + deadlineBudgetMs(request.headers[DEADLINE_HEADER], config.requestTimeoutMs);
         const fetch: RestFetch = (call) => rest.call(call, { recorder, requestId, deadlineAt });
-        return { identity, requestId, deadlineAt, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [] };
+        // Passed on as sent: the REST service validates it (400 when malformed), never silently dropped.
+        const idempotencyKey = headerValue(request.headers[IDEMPOTENCY_KEY_HEADER]);
+        return { identity, requestId, deadlineAt, recorder, rest: fetch, loaders: definition.createLoaders(fetch, metrics.loaders), fallbacks: [], ...(idempotencyKey ? { idempotency: { key: idempotencyKey, writes: 0 } } : {}) };
       },
     }),
   });

@@ -31,6 +31,9 @@ export function upstreamError(service: string, resource: string, failure: Upstre
       if (status >= 500) {
         return storefrontError(ErrorCode.UPSTREAM_SERVICE_ERROR, `${service} service failed (HTTP ${status})`, { details: { ...details, upstreamStatus: status } });
       }
+      if (status === 422) {
+        return storefrontError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used for a different request; send a new key for a new write', { details });
+      }
       // 4xx other than 404: we validate input before calling, so this is our bug
       // (or a contract change upstream), not something the client can fix.
       return storefrontError(ErrorCode.UPSTREAM_BAD_REQUEST, `${service} service rejected the request (HTTP ${status})`, { details: { ...details, upstreamStatus: status } });

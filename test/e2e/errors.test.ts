@@ -93,14 +93,16 @@ describe('upstream failures', () => {
 
 describe('subgraph failures', () => {
   it('a stopped subgraph costs only its fields: SUBGRAPH_UNAVAILABLE naming it, no URL, other data intact', async () => {
-    await system.subgraphs.pricing.stop();
-    const r = await system.graphql({ query: '{ featuredProducts { id name price { onSale } } }' });
+    // The user subgraph: critical data, so its failure is an error (optional data would get its fallback instead).
+    await system.subgraphs.user.stop();
+    const r = await system.graphql({ query: '{ me { name } featuredProducts { id name } }' }, { token: await tokenFor('user-0001') });
     assert.equal(r.status, 200);
-    const products = r.body.data?.['featuredProducts'] as { id: string; name: string; price: unknown }[];
+    const products = r.body.data?.['featuredProducts'] as { id: string; name: string }[];
     assert.equal(products.length, 12);
-    assert.ok(products.every((p) => p.name.length > 0 && p.price === null));
+    assert.ok(products.every((p) => p.name.length > 0));
+    assert.equal(r.body.data?.['me'], null);
     assert.equal(r.body.errors?.[0]?.extensions?.['code'], 'SUBGRAPH_UNAVAILABLE');
-    assert.equal(r.body.errors?.[0]?.extensions?.['serviceName'], 'pricing');
+    assert.equal(r.body.errors?.[0]?.extensions?.['serviceName'], 'user');
     assertNoLeak(JSON.stringify(r.body));
   });
 });

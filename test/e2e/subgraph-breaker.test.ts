@@ -25,7 +25,10 @@ describe('circuit breaker per subgraph', () => {
   it('opens after repeated failures: fetches fail fast with SUBGRAPH_CIRCUIT_OPEN, the subgraph gets no more calls, the page keeps its other fields', async () => {
     const pricing = await failingSubgraph();
     const subgraphUrls = { ...Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), pricing: pricing.url };
-    const g = await graph.gateway({ subgraphUrls, healthCheckIntervalMs: 0, subgraphBreaker: { volumeThreshold: 3, failureThresholdPercent: 50, cooldownMs: 60_000 } });
+    const g = await graph.gateway({ subgraphUrls, healthCheckIntervalMs: 0,
+      // Prices as critical data here, so the breaker's own errors show (with a fallback they would not: test/e2e/degradation.test.ts).
+      degradation: { optionalFields: {} },
+      subgraphBreaker: { volumeThreshold: 3, failureThresholdPercent: 50, cooldownMs: 60_000 } });
     const query = '{ featuredProducts { name price { onSale } } }';
     for (let i = 0; i < 3; i++) {
       const r = await postGraphQL(g.url, { query });

@@ -16,11 +16,13 @@ async function slow(name: 'pricing' | 'catalog', delayMs: number): Promise<strin
 }
 
 const QUERY = '{ featuredProducts { name price { onSale } } }';
+// Prices and featured products as critical data: these tests read the timeout errors a fallback would replace.
+const ALL_CRITICAL = { degradation: { optionalFields: {} } };
 
 describe('timeouts', () => {
   it('a subgraph slower than its own timeout costs only its fields: SUBGRAPH_TIMEOUT naming it, within the bound', async () => {
     const subgraphUrls = { ...Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), pricing: await slow('pricing', 3000) };
-    const g = await graph.gateway({ subgraphUrls, subgraphTimeoutsMs: { pricing: 300 } });
+    const g = await graph.gateway({ subgraphUrls, subgraphTimeoutsMs: { pricing: 300 }, ...ALL_CRITICAL });
     const started = Date.now();
     const r = await postGraphQL(g.url, { query: QUERY });
     const elapsed = Date.now() - started;
@@ -34,7 +36,7 @@ describe('timeouts', () => {
 
   it('the overall request deadline abandons whatever is still running: GATEWAY_TIMEOUT, within the bound', async () => {
     const subgraphUrls = { ...Object.fromEntries(Object.entries(graph.subgraphs).map(([n, s]) => [n, s.url])), catalog: await slow('catalog', 3000) };
-    const g = await graph.gateway({ subgraphUrls, requestTimeoutMs: 400 });
+    const g = await graph.gateway({ subgraphUrls, requestTimeoutMs: 400, ...ALL_CRITICAL });
     const started = Date.now();
     const r = await postGraphQL(g.url, { query: QUERY });
     const elapsed = Date.now() - started;

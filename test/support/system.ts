@@ -63,6 +63,11 @@ export function gatewayConfigFor(subgraphs: Record<string, { url: string }>, ove
     exposeRestCalls: true,
     watchSupergraph: false,
     subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
+    // The 300 ms default budget of optional data is a production figure: a
+    // cold process on the shared 2-core test machine can spend longer on its
+    // first fetches, and a functional test must not turn on that. Tests of
+    // budgets set their own (test/e2e/time-budgets.test.ts).
+    degradation: { optionalTimeoutMs: 2000 },
     ...overrides,
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../common/logger.ts';
-import { apiSchemaOf } from '../../schema/api-schema.ts';
+import { apiSchemaOf } from '../../common/api-schema.ts';
 import { generateManifest, manifestText } from '../../scripts/lib/pq-generate.ts';
 import {
   hashOperation,

@@ -125,6 +125,27 @@ describe('retries of REST reads', () => {
     assert.equal(up.received.length, 1);
   });
 
+  it('retries a POST that carries an Idempotency-Key (the upstream applies it once), sending the same key each time', async () => {
+    const keys: (string | undefined)[] = [];
+    const up = await upstream((n, req, res) => {
+      keys.push(req.headers['idempotency-key'] as string | undefined);
+      answer(res, n === 1 ? 503 : 200);
+    });
+    const call: RestCall = { method: 'POST', path: '/carts/u/items', route: '/carts/:userId/items', body: { productId: 'p', quantity: 1 }, resource: 'Cart', idempotencyKey: 'k-1' };
+    assert.equal(await outcome(client(up.url, { minRetriesPerSecond: 100 }), call), 'ok');
+    assert.deepEqual(keys, ['k-1', 'k-1']);
+  });
+
+  it('a write that timed out says its outcome is unknown; one never sent (deadline passed) does not', async () => {
+    const up = await upstream(() => {}); // never answers
+    const call: RestCall = { method: 'POST', path: '/carts/u/items', route: '/carts/:userId/items', body: { productId: 'p', quantity: 1 }, resource: 'Cart' };
+    const c = client(up.url, {}, {}, 100);
+    const error = await c.call(call, { recorder: new CallRecorder(), requestId: 'r' }).then(() => undefined, (e: GraphQLError) => e);
+    assert.deepEqual([error?.extensions['code'], error?.extensions['outcome']], ['UPSTREAM_TIMEOUT', 'unknown']);
+    const late = await c.call(call, { recorder: new CallRecorder(), requestId: 'r', deadlineAt: performance.now() - 1 }).then(() => undefined, (e: GraphQLError) => e);
+    assert.deepEqual([late?.extensions['code'], late?.extensions['outcome']], ['UPSTREAM_TIMEOUT', undefined]);
+  });
+
   it('the budget stops retries when most calls fail', async () => {
     const up = await upstream((_n, _req, res) => answer(res, 503));
     const c = client(up.url, { maxAttempts: 3, budgetPercent: 10, minRetriesPerSecond: 0 });

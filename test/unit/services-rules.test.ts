@@ -27,7 +27,7 @@ function rejectsWith(code: keyof typeof ERROR_STATUS, fn: () => unknown, message
 
 describe('error catalogue', () => {
   it('maps each code to its HTTP status', () => {
-    assert.deepStrictEqual(ERROR_STATUS, { NOT_FOUND: 404, BAD_REQUEST: 400, CONFLICT: 409, INTERNAL: 500 });
+    assert.deepStrictEqual(ERROR_STATUS, { NOT_FOUND: 404, BAD_REQUEST: 400, CONFLICT: 409, IDEMPOTENCY_KEY_REUSED: 422, INTERNAL: 500 });
   });
 
   it('documents every code in services/README.md', () => {
