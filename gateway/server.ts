@@ -26,6 +26,10 @@ import { SubgraphHealth } from './subgraph-health.ts';
 import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './supergraph-source.ts';
 
 export const GRAPHQL_PATH = '/graphql';
+/** Liveness (Apollo Router's convention); probes, the image's HEALTHCHECK and the manifests use these. */
+export const LIVENESS_PATH = '/health';
+/** Readiness: 200 once the supergraph is loaded, 503 while starting or draining. */
+export const READINESS_PATH = '/health?ready=true';
 
 /** Lifecycle phases; requests are served only in `ready`. */
 export type GatewayPhase =
@@ -114,7 +118,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     ],
   });
 
-  app.get('/health', async (request, reply) => {
+  app.get(LIVENESS_PATH, async (request, reply) => {
     // Apollo Router's convention: /health is liveness; /health?ready=true is readiness.
     const wantsReady = (request.query as Record<string, unknown>)['ready'] !== undefined;
     if (!wantsReady) return { status: 'UP' };
