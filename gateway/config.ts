@@ -74,6 +74,12 @@ export const gatewayConfigSchema = z
     introspection: z.boolean().optional(),
     /** How long shutdown waits for in-flight requests before closing sockets, in ms. Default 10000. */
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
+    /**
+     * On SIGTERM, how long the gateway keeps serving with readiness already
+     * answering 503, so load balancers and Kubernetes endpoints take it out of
+     * rotation before it stops accepting, in ms. Default 0 (stop accepting at once).
+     */
+    shutdownDelayMs: z.number().int().min(0).max(120_000).default(0),
     /** pino level. Default info. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** OTLP/HTTP endpoint spans are exported to, e.g. http://collector:4318/v1/traces. Default: none (spans not recorded; `traceparent` is still propagated). */
@@ -116,6 +122,7 @@ const ENV: Record<string, string> = {
   GATEWAY_EXPOSE_REST_CALLS: 'exposeRestCalls',
   GATEWAY_INTROSPECTION: 'introspection',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  GATEWAY_SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
   GATEWAY_LOG_LEVEL: 'logLevel',
   GATEWAY_OTLP_ENDPOINT: 'otlpEndpoint',
   GATEWAY_PERSISTED_QUERIES_MODE: 'persistedQueries.mode',

@@ -43,7 +43,7 @@ export interface RunningGateway {
   readonly port: number;
   readonly profile: string;
   state(): GatewayPhase;
-  /** Idempotent: refuses new requests, waits for in-flight ones (up to shutdownGraceMs), then releases everything. */
+  /** Idempotent: reports not ready, serves on for shutdownDelayMs, then refuses new requests, waits for in-flight ones (up to shutdownGraceMs) and releases everything. */
   stop(): Promise<void>;
 }
 
@@ -139,7 +139,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
     handler: (request, reply) => {
-      if (handle && phase.phase === 'ready') return handle(request, reply);
+      // Still served while draining: during shutdownDelayMs load balancers are
+      // taking this replica out of rotation and may send a few more requests.
+      if (handle && (phase.phase === 'ready' || phase.phase === 'draining')) return handle(request, reply);
       return reply
         .status(503)
         .header('retry-after', '1')
@@ -172,6 +174,10 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       stopping ??= (async () => {
         phase = { phase: 'draining' };
         health.stop();
+        // Readiness answers 503 from here on; keep accepting until the load
+        // balancers have noticed, or a request sent in between meets a closed
+        // socket (what a Kubernetes preStop sleep does, inside the process).
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         // Apollo's drain plugin closes fastify (which waits for in-flight
         // requests), then Apollo stops the gateway and its file watcher.

@@ -79,7 +79,8 @@ export function checkGatewayDeployment(deployment: K8sObject, profile: string): 
     const manifest = config.persistedQueries.manifestPath ?? `persisted-queries/manifests/${profile}.json`;
     if (configMapOf(pod, mounted(manifest)?.name) !== `storefront-pq-manifest-${profile}`) problems.push(`${manifest} is not mounted from storefront-pq-manifest-${profile}`);
     const grace = (pod.terminationGracePeriodSeconds ?? 30) - (container.lifecycle?.preStop?.sleep?.seconds ?? 0);
-    if (config.shutdownGraceMs / 1000 >= grace) problems.push(`shutdownGraceMs ${config.shutdownGraceMs} does not fit in terminationGracePeriodSeconds after preStop (${grace} s)`);
+    if ((config.shutdownDelayMs + config.shutdownGraceMs) / 1000 >= grace) problems.push(`shutdownDelayMs + shutdownGraceMs (${config.shutdownDelayMs + config.shutdownGraceMs} ms) do not fit in terminationGracePeriodSeconds after any preStop (${grace} s): kubelet would SIGKILL in-flight requests`);
+    if (config.shutdownDelayMs === 0 && !container.lifecycle?.preStop) problems.push('no shutdownDelayMs and no preStop: requests routed while endpoints update meet a closed socket');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems.map((p) => `config: ${p}`));

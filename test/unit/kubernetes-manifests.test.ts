@@ -141,6 +141,11 @@ describe('a manifest that does not match the gateway fails (mutations of the ren
     assert.match(mutated((d) => (container(d).volumeMounts![0]!.mountPath = '/app/supergraph')).join('\n'), /schema\/supergraph.graphql is not mounted/);
   });
 
+  it('a shutdown that does not fit in the termination grace period, or stops accepting before endpoints update', () => {
+    assert.match(mutated((d) => (podSpecOf(d).terminationGracePeriodSeconds = 20)).join('\n'), /do not fit in terminationGracePeriodSeconds/);
+    assert.match(mutated((d) => (container(d).env = container(d).env!.filter((e) => e.name !== 'GATEWAY_SHUTDOWN_DELAY_MS'))).join('\n'), /no shutdownDelayMs and no preStop/);
+  });
+
   it('service links left on', () => {
     assert.match(mutated((d) => (podSpecOf(d).enableServiceLinks = true)).join('\n'), /enableServiceLinks/);
   });
