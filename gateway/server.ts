@@ -104,6 +104,11 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // Persisted queries are resolved before Apollo Server sees the request
     // (gateway/persisted-queries); its own APQ must not run a second store.
     persistedQueries: false,
+    // gateway/main.ts owns SIGTERM/SIGINT: stop() reports not ready, waits
+    // shutdownDelayMs, then drains. Apollo's own handlers (on unless
+    // NODE_ENV=test) would stop at once and re-raise the signal, so the
+    // process died with 143 mid-drain in production.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [

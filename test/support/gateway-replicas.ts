@@ -39,6 +39,8 @@ export interface ReplicaOptions {
   readonly redisUrl: string;
   /** `name=url` of each subgraph. */
   readonly subgraphUrls: readonly string[];
+  /** More environment, e.g. NODE_ENV=production and its secrets, as the image runs. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class Replica {
@@ -48,6 +50,9 @@ export class Replica {
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
   #stderr = '';
+  #expectingExit = false;
+  /** Exits nobody asked for (a crash), with the end of the process's stderr. */
+  readonly crashes: string[] = [];
 
   constructor(name: string, port: number, options: ReplicaOptions) {
     this.name = name;
@@ -59,6 +64,11 @@ export class Replica {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
 
+  /** The process's PID while it runs (to read its memory and CPU from /proc). */
+  get pid(): number | undefined {
+    return this.running ? this.#child!.pid : undefined;
+  }
+
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }
@@ -68,12 +78,18 @@ export class Replica {
     if (this.running) throw new Error(`${this.name} is already running`);
     const args = gatewayProcessArgs(['--profile', 'web', '--port', String(this.port), '--config', this.#options.configPath, '--redis-url', this.#options.redisUrl, '--log-level', 'warn']);
     for (const url of this.#options.subgraphUrls) args.push('--subgraph-url', url);
-    const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEWAY_'))), ...KUBERNETES_LIKE_ENV };
+    const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEWAY_'))), ...KUBERNETES_LIKE_ENV, ...this.#options.env };
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     this.#stderr = '';
     child.stderr!.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-2000)));
-    this.#exited = once(child, 'exit').then(() => undefined, () => undefined);
+    this.#expectingExit = false;
+    this.#exited = once(child, 'exit').then(
+      ([code, signal]) => {
+        if (!this.#expectingExit) this.crashes.push(`${this.name} exited (code ${code}, signal ${signal}):\n${this.#stderr}`);
+      },
+      () => undefined,
+    );
     try {
       await waitHealthy(`http://127.0.0.1:${this.port}/health?ready=true`, { timeoutMs: 60_000, exited: () => child.exitCode !== null });
     } catch (error) {
@@ -85,6 +101,7 @@ export class Replica {
   async signal(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
     const child = this.#child;
     if (!child || !this.running) return child?.exitCode ?? null;
+    this.#expectingExit = true;
     child.kill(signal);
     await this.#exited;
     return child.exitCode;

@@ -60,6 +60,10 @@ defaults
   timeout client 30s
   timeout server 30s
   timeout http-keep-alive 10s
+  # A readiness check slower than this fails (a probe's timeoutSeconds). Not
+  # the check interval (HAProxy's default): a replica busy with load answers
+  # /health in more than 200 ms, and would be taken out for being busy.
+  timeout check 2s
   # A connection refused (a replica restarting) is retried on another one;
   # a request already sent is never replayed: a mutation must not run twice.
   retries 2
