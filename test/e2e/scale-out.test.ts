@@ -55,7 +55,6 @@ before(async () => {
   cleanups.push(() => lb.stop());
   await waitFor(async () => (await lb.servers()).every((s) => s.status === 'UP'), 10_000);
   tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => tokenFor(`user-${String(i + 1).padStart(4, '0')}`)));
-
 });
 
 const loadOfDistinctUsers = (workers: number) =>
