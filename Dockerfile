@@ -33,6 +33,8 @@ COPY subgraphs/shared ./subgraphs/shared
 # Defaults baked in; in Kubernetes the supergraph and the manifests come from
 # ConfigMaps mounted over other paths (deploy/kubernetes), so they hot-reload.
 COPY schema/supergraph.graphql ./schema/supergraph.graphql
+# Which fields are optional and their fallbacks (degradation.optionalFields' default).
+COPY schema/criticality.ts ./schema/criticality.ts
 COPY persisted-queries/manifests ./persisted-queries/manifests
 COPY persisted-queries/releases ./persisted-queries/releases
 COPY deploy/container/healthcheck.mjs ./deploy/container/healthcheck.mjs
