@@ -142,7 +142,7 @@ export class HeapProbe {
   }
 }
 
-export function peakRssMb(child: ChildProcess): number {
+export function peakRssMb(child: { readonly pid?: number | undefined }): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
@@ -158,7 +158,7 @@ const CLOCK_TICKS = (() => {
 })();
 
 /** User + system CPU time the process has used, in ms. */
-export function cpuMs(child: ChildProcess): number {
+export function cpuMs(child: { readonly pid?: number | undefined }): number {
   const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

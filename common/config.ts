@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { classifyUnknownEnv, isServiceLink, type IgnoredEnv } from './foreign-env.ts';
 
 /**
  * Thrown when configuration is invalid. The message lists every problem at once
@@ -62,22 +63,40 @@ export function readJsonConfigFile(path: string): unknown {
 
 export type EnvMapping = Record<string, (target: Record<string, unknown>, value: string) => void>;
 
+export interface PrefixedEnvOptions {
+  /** Reads names that follow a pattern (`GATEWAY_SUBGRAPH_URL_<NAME>`); returns false if `name` is not one. */
+  readonly dynamic?: (name: string, value: string, target: Record<string, unknown>) => boolean;
+  /** Spellings of the dynamic names, for typo suggestions (`GATEWAY_SUBGRAPH_URL_<NAME>`). */
+  readonly dynamicNames?: readonly string[];
+  /** Receives the variables ignored under the foreign-variable rule (common/foreign-env.ts), to log them once. */
+  readonly onIgnored?: (ignored: readonly IgnoredEnv[]) => void;
+}
+
 /**
  * Maps environment variables with `prefix` onto a plain object using `mapping`.
- * An unknown variable with our prefix is an error: `BFF_PROT=4000` must not be ignored.
+ * An unknown variable that looks like one of ours is an error (`BFF_PROT=4000`
+ * must not be ignored); Kubernetes service links and variables that resemble
+ * none of ours are someone else's and are ignored (the rule: common/foreign-env.ts).
  */
-export function readPrefixedEnv(env: NodeJS.ProcessEnv, prefix: string, mapping: EnvMapping, dynamic?: (name: string, value: string, target: Record<string, unknown>) => boolean): Record<string, unknown> {
+export function readPrefixedEnv(env: NodeJS.ProcessEnv, prefix: string, mapping: EnvMapping, options: PrefixedEnvOptions = {}): Record<string, unknown> {
   const target: Record<string, unknown> = {};
   const problems: string[] = [];
+  const ignored: IgnoredEnv[] = [];
+  const known = [...Object.keys(mapping), ...(options.dynamicNames ?? [])];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined) continue;
     const apply = mapping[name];
-    if (apply) apply(target, value);
-    else if (!dynamic?.(name, value, target)) {
-      problems.push(`${name}: unknown environment variable; known: ${Object.keys(mapping).join(', ')}`);
+    // A known name with a service link's value (GATEWAY_PORT=tcp://10.0.0.1:4000) is kubelet's, not ours.
+    if (isServiceLink(prefix, name, value)) ignored.push({ name, reason: 'service-link' });
+    else if (apply) apply(target, value);
+    else if (!options.dynamic?.(name, value, target)) {
+      const verdict = classifyUnknownEnv(prefix, name, value, known);
+      if (verdict.kind === 'ignore') ignored.push({ name, reason: verdict.reason });
+      else problems.push(`${name}: unknown environment variable; did you mean ${verdict.nearest.join(' or ')}? (known: ${known.join(', ')})`);
     }
   }
   if (problems.length > 0) throw new ConfigError('environment', problems);
+  if (ignored.length > 0) options.onIgnored?.(ignored);
   return target;
 }
 

@@ -9,6 +9,7 @@ import {
   setPath,
   validateConfig,
 } from '../common/config.ts';
+import type { IgnoredEnv } from '../common/foreign-env.ts';
 import { LOG_LEVELS } from '../common/logger.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
@@ -81,6 +82,12 @@ export const gatewayConfigSchema = z
     ide: z.boolean().optional(),
     /** How long shutdown waits for in-flight requests before closing sockets, in ms. Default 10000. */
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
+    /**
+     * On SIGTERM, how long the gateway keeps serving with readiness already
+     * answering 503, so load balancers and Kubernetes endpoints take it out of
+     * rotation before it stops accepting, in ms. Default 0 (stop accepting at once).
+     */
+    shutdownDelayMs: z.number().int().min(0).max(120_000).default(0),
     /** pino level. Default info. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** OTLP/HTTP endpoint spans are exported to, e.g. http://collector:4318/v1/traces. Default: none (spans not recorded; `traceparent` is still propagated). */
@@ -106,6 +113,8 @@ export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'i
   readonly auth: RawGatewayConfig['auth'] & { readonly jwtSecret?: string };
 };
 
+const SUBGRAPH_URL_ENV = /^GATEWAY_SUBGRAPH_URL_([A-Z0-9_]+)$/;
+
 const ENV: Record<string, string> = {
   GATEWAY_PROFILE: 'profile',
   GATEWAY_HOST: 'host',
@@ -125,6 +134,7 @@ const ENV: Record<string, string> = {
   GATEWAY_INTROSPECTION: 'introspection',
   GATEWAY_IDE: 'ide',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  GATEWAY_SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
   GATEWAY_LOG_LEVEL: 'logLevel',
   GATEWAY_OTLP_ENDPOINT: 'otlpEndpoint',
   GATEWAY_PERSISTED_QUERIES_MODE: 'persistedQueries.mode',
@@ -132,8 +142,13 @@ const ENV: Record<string, string> = {
   GATEWAY_BUDGET_REDIS_URL: 'cost.budget.redisUrl',
   GATEWAY_MAX_COST: 'cost.maxCost',
 };
+/** Every GATEWAY_* name the gateway reads (manifests are checked against it). */
+export const GATEWAY_ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'GATEWAY_CONFIG'];
+/** True if `name` is a variable the gateway reads: a known name or GATEWAY_SUBGRAPH_URL_<NAME>. */
+export function isGatewayEnvName(name: string): boolean {
+  return GATEWAY_ENV_NAMES.includes(name) || SUBGRAPH_URL_ENV.test(name);
+}
 const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide']);
-const SUBGRAPH_URL_ENV = /^GATEWAY_SUBGRAPH_URL_([A-Z0-9_]+)$/;
 
 function envValue(key: string, value: string): unknown {
   if (BOOLEAN_KEYS.has(key)) return value === 'true' ? true : value === 'false' ? false : value;
@@ -144,7 +159,7 @@ function envValue(key: string, value: string): unknown {
  * Loads the gateway config: defaults < profile < --config JSON file <
  * GATEWAY_* environment < flags. The only place the gateway reads process.env.
  */
-export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<GatewayConfig> {
+export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv, onIgnoredEnv?: (ignored: readonly IgnoredEnv[]) => void): Readonly<GatewayConfig> {
   const flags = parseFlags(argv, {
     config: { type: 'string' },
     profile: { type: 'string' },
@@ -163,11 +178,15 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Reado
     env,
     'GATEWAY_',
     { ...Object.fromEntries(Object.entries(ENV).map(([name, key]) => [name, (t: Record<string, unknown>, v: string) => setPath(t, key, envValue(key, v))])), GATEWAY_CONFIG: () => {} },
-    (name, value, target) => {
-      const match = SUBGRAPH_URL_ENV.exec(name);
-      if (!match) return false;
-      setPath(target, `subgraphUrls.${match[1]!.toLowerCase()}`, value);
-      return true;
+    {
+      dynamic: (name, value, target) => {
+        const match = SUBGRAPH_URL_ENV.exec(name);
+        if (!match) return false;
+        setPath(target, `subgraphUrls.${match[1]!.toLowerCase()}`, value);
+        return true;
+      },
+      dynamicNames: ['GATEWAY_SUBGRAPH_URL_<NAME>'],
+      ...(onIgnoredEnv ? { onIgnored: onIgnoredEnv } : {}),
     },
   );
   const configPath = flags.config ?? env['GATEWAY_CONFIG'];

@@ -1,5 +1,7 @@
 import { ConfigError } from '../common/config.ts';
+import type { IgnoredEnv } from '../common/foreign-env.ts';
 import { PortInUseError } from '../common/http-server.ts';
+import { createLogger } from '../common/logger.ts';
 import { loadGatewayConfig } from './config.ts';
 import { startGateway } from './server.ts';
 import { exitWithSupervisor } from '../common/lifecycle.ts';
@@ -15,7 +17,10 @@ try {
     console.log(USAGE);
     process.exit(0);
   }
-  const config = loadGatewayConfig(process.argv.slice(2), process.env);
+  let ignoredEnv: readonly IgnoredEnv[] = [];
+  const config = loadGatewayConfig(process.argv.slice(2), process.env, (ignored) => (ignoredEnv = ignored));
+  // Names only: a foreign variable's value may be someone else's secret.
+  if (ignoredEnv.length > 0) createLogger(`gateway-${config.profile}`, config.logLevel).warn({ ignoredEnv }, 'GATEWAY_* variables that are not the gateway\'s were ignored (Kubernetes service links or foreign software; see docs/deployment.md)');
   const gateway = await startGateway(config);
   const shutdown = () => void gateway.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

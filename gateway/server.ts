@@ -33,6 +33,10 @@ import { SubgraphHealth } from './subgraphs/health.ts';
 import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './subgraphs/supergraph-source.ts';
 
 export const GRAPHQL_PATH = '/graphql';
+/** Liveness (Apollo Router's convention); probes, the image's HEALTHCHECK and the manifests use these. */
+export const LIVENESS_PATH = '/health';
+/** Readiness: 200 once the supergraph is loaded, 503 while starting or draining. */
+export const READINESS_PATH = '/health?ready=true';
 
 /** Lifecycle phases; requests are served only in `ready`. */
 export type GatewayPhase =
@@ -46,7 +50,7 @@ export interface RunningGateway {
   readonly port: number;
   readonly profile: string;
   state(): GatewayPhase;
-  /** Idempotent: refuses new requests, waits for in-flight ones (up to shutdownGraceMs), then releases everything. */
+  /** Idempotent: reports not ready, serves on for shutdownDelayMs, then refuses new requests, waits for in-flight ones (up to shutdownGraceMs) and releases everything. */
   stop(): Promise<void>;
 }
 
@@ -111,6 +115,11 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // Persisted queries are resolved before Apollo Server sees the request
     // (gateway/admission/persisted-queries); its own APQ must not run a second store.
     persistedQueries: false,
+    // gateway/main.ts owns SIGTERM/SIGINT: stop() reports not ready, waits
+    // shutdownDelayMs, then drains. Apollo's own handlers (on unless
+    // NODE_ENV=test) would stop at once and re-raise the signal, so the
+    // process died with 143 mid-drain in production.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [
@@ -127,7 +136,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     ],
   });
 
-  registerHealthRoute(app, { phase: () => phase.phase, health });
+  registerHealthRoute(app, { path: LIVENESS_PATH, phase: () => phase.phase, health });
   registerMetricsRoute(app, metrics);
 
   const ide: Ide | undefined = ideAssets
@@ -147,7 +156,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     url: GRAPHQL_PATH,
     handler: (request, reply) => {
       if (ide?.wants(request)) return ide.page(reply);
-      if (handle && phase.phase === 'ready') return handle(request, reply);
+      // Still served while draining: during shutdownDelayMs load balancers are
+      // taking this replica out of rotation and may send a few more requests.
+      if (handle && (phase.phase === 'ready' || phase.phase === 'draining')) return handle(request, reply);
       return reply
         .status(statusOf(ErrorCode.SERVICE_UNAVAILABLE))
         .header('retry-after', '1')
@@ -180,6 +191,10 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       stopping ??= (async () => {
         phase = { phase: 'draining' };
         health.stop();
+        // Readiness answers 503 from here on; keep accepting until the load
+        // balancers have noticed, or a request sent in between meets a closed
+        // socket (what a Kubernetes preStop sleep does, inside the process).
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         // Apollo's drain plugin closes fastify (which waits for in-flight
         // requests), then Apollo stops the gateway and its file watcher.

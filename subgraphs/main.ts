@@ -1,5 +1,7 @@
 import { ConfigError } from '../common/config.ts';
+import type { IgnoredEnv } from '../common/foreign-env.ts';
 import { PortInUseError } from '../common/http-server.ts';
+import { createLogger } from '../common/logger.ts';
 import { loadSubgraphConfig } from './shared/config.ts';
 import { startSubgraph } from './shared/server.ts';
 import { SUBGRAPHS } from './registry.ts';
@@ -9,7 +11,9 @@ import { exitWithSupervisor } from '../common/lifecycle.ts';
 //   node subgraphs/main.ts --subgraph catalog --port 4202 --rest-url http://127.0.0.1:4302
 exitWithSupervisor();
 try {
-  const config = loadSubgraphConfig(process.argv.slice(2), process.env);
+  let ignoredEnv: readonly IgnoredEnv[] = [];
+  const config = loadSubgraphConfig(process.argv.slice(2), process.env, (ignored) => (ignoredEnv = ignored));
+  if (ignoredEnv.length > 0) createLogger(`subgraph-${config.subgraph}`, config.logLevel).warn({ ignoredEnv }, 'SUBGRAPH_* variables that are not the subgraph\'s were ignored (Kubernetes service links or foreign software)');
   const running = await startSubgraph(SUBGRAPHS[config.subgraph], config);
   const shutdown = () => void running.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { SubgraphHealth } from '../subgraphs/health.ts';
 
-export const HEALTH_PATH = '/health';
-
 /**
  * Apollo Router's convention: /health is liveness (the process answers);
  * /health?ready=true is readiness. Ready means "can serve": a subgraph that is
  * down costs its fields, not the gateway, so it shows as DEGRADED with the
  * unhealthy dependencies named, and the gateway stays in rotation.
  */
-export function registerHealthRoute(app: FastifyInstance, options: { readonly phase: () => string; readonly health: SubgraphHealth }): void {
-  app.get(HEALTH_PATH, async (request, reply) => {
+export function registerHealthRoute(app: FastifyInstance, options: { readonly path: string; readonly phase: () => string; readonly health: SubgraphHealth }): void {
+  app.get(options.path, async (request, reply) => {
     const wantsReady = (request.query as Record<string, unknown>)['ready'] !== undefined;
     if (!wantsReady) return { status: 'UP' };
     const phase = options.phase();

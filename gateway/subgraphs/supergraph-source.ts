@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Kind, parse } from 'graphql';
 import type { Logger } from '../../common/logger.ts';
+import { isVolumeSwap } from '../volume-swap.ts';
 
 /** Subgraphs declared by a supergraph (`enum join__Graph { X @join__graph(name: "x", url: "...") }`). */
 export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
@@ -71,10 +72,11 @@ export function supergraphFromFile(options: SupergraphFileOptions): SupergraphSd
     if (options.watch) {
       // Watch the folder, not the file: an atomic write (new file renamed over
       // the old, as editors do) replaces the inode a file watch is bound to.
-      // Each burst of events is debounced into one reload.
+      // A ConfigMap volume update is a symlink swap (isVolumeSwap). Each burst
+      // of events is debounced into one reload.
       const name = basename(options.path);
       watcher = watch(dirname(options.path), { persistent: false }, (_event, changed) => {
-        if (changed !== null && changed !== name) return;
+        if (changed !== null && changed !== name && !isVolumeSwap(changed)) return;
         clearTimeout(timer);
         timer = setTimeout(() => void reload(), options.debounceMs ?? 100);
       });

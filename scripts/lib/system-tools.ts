@@ -32,6 +32,12 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     manualInstall: 'sudo apt-get install chromium (Debian/Ubuntu)',
     supportModule: 'support/chromium.ts',
   },
+  {
+    command: 'haproxy',
+    debianPackage: 'haproxy',
+    manualInstall: 'sudo apt-get install haproxy (Debian/Ubuntu) or brew install haproxy (macOS)',
+    supportModule: 'support/haproxy.ts',
+  },
 ];
 
 export type Provisioned = { readonly ok: true; readonly installed: boolean } | { readonly ok: false; readonly reason: string };

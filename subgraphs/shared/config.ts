@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { intOrString, mergeConfig, parseFlags, readPrefixedEnv, setPath, validateConfig } from '../../common/config.ts';
+import type { IgnoredEnv } from '../../common/foreign-env.ts';
 import { LOG_LEVELS } from '../../common/logger.ts';
 import { DEV_IDENTITY_SECRET, secretSchema } from '../../common/secrets.ts';
 import { restBreakerConfigSchema } from '../../common/upstream/breaker.ts';
@@ -98,11 +99,12 @@ const ENV: Record<string, string> = {
 };
 
 /** Loads the one subgraph config from flags and environment: the only place a subgraph reads process.env. */
-export function loadSubgraphConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<SubgraphConfig> {
+export function loadSubgraphConfig(argv: string[], env: NodeJS.ProcessEnv, onIgnoredEnv?: (ignored: readonly IgnoredEnv[]) => void): Readonly<SubgraphConfig> {
   const fromEnv = readPrefixedEnv(
     env,
     'SUBGRAPH_',
     Object.fromEntries(Object.entries(ENV).map(([name, key]) => [name, (t, v) => setPath(t, key, intOrString(v))])),
+    onIgnoredEnv ? { onIgnored: onIgnoredEnv } : {},
   );
   const flags = parseFlags(argv, {
     subgraph: { type: 'string' },

@@ -139,4 +139,21 @@ describe('graceful shutdown', () => {
       await proxy.close();
     }
   });
+
+  it('with shutdownDelayMs, reports not ready at once and serves on until the delay is over', async () => {
+    const gateway = await startGateway(gatewayConfigFor(subgraphs, { shutdownDelayMs: 1500 }), silentLogger);
+    const base = gateway.url.replace('/graphql', '');
+    try {
+      const stopped = gateway.stop();
+      let stoppedYet = false;
+      void stopped.then(() => (stoppedYet = true));
+      assert.equal((await fetch(`${base}/health?ready=true`)).status, 503, 'load balancers see it leave');
+      assert.equal((await postGraphQL(gateway.url, { query: '{ featuredProducts { id } }' })).status, 200, 'a request sent meanwhile is still served');
+      assert.equal(stoppedYet, false);
+      await stopped;
+      await assert.rejects(fetch(gateway.url, { method: 'POST' }));
+    } finally {
+      await gateway.stop();
+    }
+  });
 });

@@ -13,7 +13,7 @@ export interface RunningRedis {
 const REDIS_SERVER = 'redis-server';
 
 /** A port nobody listens on right now (the OS picks it; fixed ports collide on shared machines). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../../common/logger.ts';
+import { isVolumeSwap } from '../../volume-swap.ts';
 import { loadManifestIndex, ManifestError, releaseManifestNames, type ManifestIndex } from './manifest.ts';
 
 export interface ManifestWatcherOptions {
@@ -102,7 +103,8 @@ export async function watchManifests(options: ManifestWatcherOptions): Promise<M
   if (options.watch ?? true) {
     // Watch folders, not files: an atomic write (a new file renamed over the
     // old one, as editors and deploy tools do) replaces the inode a file watch
-    // is bound to, and the watch would go silent.
+    // is bound to, and the watch would go silent. A ConfigMap volume update is
+    // a symlink swap (isVolumeSwap).
     const namesByDir = new Map<string, Set<string>>();
     for (const path of files) {
       const names = namesByDir.get(dirname(path)) ?? new Set<string>();
@@ -112,7 +114,7 @@ export async function watchManifests(options: ManifestWatcherOptions): Promise<M
     for (const dir of directories) namesByDir.set(dir, ANY_JSON);
     for (const [dir, names] of namesByDir) {
       const watcher = watch(dir, { persistent: false }, (_event, changed) => {
-        const counted = changed === null || (names === ANY_JSON ? changed.endsWith('.json') : names.has(changed));
+        const counted = changed === null || isVolumeSwap(changed) || (names === ANY_JSON ? changed.endsWith('.json') : names.has(changed));
         options.onFileEvent?.({ file: changed, counted });
         if (!counted) return;
         clearTimeout(timer);
