@@ -62,7 +62,7 @@ function checkOverrides(config: Readonly<GatewayConfig>) {
       const unknown = Object.keys(map).filter((name) => !names.has(name));
       if (unknown.length > 0) throw new Error(`${key} names unknown subgraph(s) ${unknown.join(', ')}; the supergraph has ${[...names].join(', ')}`);
     }
-    checkOptionalFields(supergraphSdl, config.degradation.optionalFields);
+    checkOptionalFields(supergraphSdl, config.degradation);
   };
 }
 

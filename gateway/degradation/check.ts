@@ -1,23 +1,25 @@
 import { getNamedType, getNullableType, isListType, isNonNullType, isObjectType, isInterfaceType, isLeafType, type GraphQLOutputType } from 'graphql';
 import { apiSchemaOf } from '../../common/api-schema.ts';
-import type { DegradationConfig } from './config.ts';
+import { optionalFieldsOf, type DegradationConfig } from './config.ts';
 
 /**
  * Every declared optional field must exist in the supergraph, and its fallback
  * must be a value of its type: a typo would silently leave a field critical,
  * and a null fallback on a non-null field would null its parent anyway. One
  * error lists every problem; the supergraph is then refused (at start, or the
- * previous one stays in force on a hot reload).
+ * previous one stays in force on a hot reload). The storefront's default
+ * declarations (no `optionalFields` configured) apply to the coordinates a
+ * supergraph has, so the gateway still starts on another team's graph.
  */
-export function checkOptionalFields(supergraphSdl: string, fields: DegradationConfig['optionalFields']): void {
+export function checkOptionalFields(supergraphSdl: string, config: Readonly<DegradationConfig>): void {
   const schema = apiSchemaOf(supergraphSdl);
   const problems: string[] = [];
-  for (const [coordinate, { fallback }] of Object.entries(fields)) {
+  for (const [coordinate, { fallback }] of Object.entries(optionalFieldsOf(config))) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
     const type = schema.getType(typeName);
     const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[fieldName] : undefined;
     if (!field) {
-      problems.push(`degradation.optionalFields: ${coordinate} is not a field of the supergraph`);
+      if (config.optionalFields !== undefined) problems.push(`degradation.optionalFields: ${coordinate} is not a field of the supergraph`);
       continue;
     }
     const mismatch = fits(fallback, field.type);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STOREFRONT_OPTIONAL_FIELDS } from '../../schema/criticality.ts';
+import { STOREFRONT_OPTIONAL_FIELDS, type OptionalField } from '../../schema/criticality.ts';
 
 const COORDINATE = /^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/;
 const budgetMs = z.number().int().min(1).max(300_000);
@@ -19,10 +19,14 @@ const optionalFieldSchema = z
  */
 export const degradationConfigSchema = z
   .object({
-    /** Optional fields by schema coordinate ("Type.field") and their fallbacks. Default: schema/criticality.ts. */
+    /**
+     * Optional fields by schema coordinate ("Type.field") and their fallbacks; every one must
+     * exist in the supergraph. Default (unset): the storefront's, schema/criticality.ts, for
+     * those of its coordinates the supergraph has — the gateway also serves other graphs.
+     */
     optionalFields: z
       .record(z.string().regex(COORDINATE, { message: 'expected a schema coordinate such as "Product.promotions"' }), optionalFieldSchema)
-      .default(() => structuredClone({ ...STOREFRONT_OPTIONAL_FIELDS }) as Record<string, { fallback: z.core.util.JSONType; group?: string }>),
+      .optional(),
     /** Deadline of a subgraph fetch that only asks for optional fields. Default 300. */
     optionalTimeoutMs: budgetMs.default(300),
     /** Per-subgraph overrides of optionalTimeoutMs, e.g. { "promotions": 150 }. Default {}. */
@@ -33,3 +37,8 @@ export const degradationConfigSchema = z
   .strict();
 
 export type DegradationConfig = z.output<typeof degradationConfigSchema>;
+
+/** The optional fields in force: the configured ones, else the storefront's. */
+export function optionalFieldsOf(config: Readonly<DegradationConfig>): Readonly<Record<string, OptionalField>> {
+  return config.optionalFields ?? STOREFRONT_OPTIONAL_FIELDS;
+}

@@ -1,7 +1,7 @@
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { FallbackRecord } from '../../common/upstream/wire.ts';
 import { isServiceFailure } from '../plugins/completeness.ts';
-import type { DegradationConfig } from './config.ts';
+import { optionalFieldsOf, type DegradationConfig } from './config.ts';
 import { fetchShapeOf, type FetchedField, type FetchShape } from './fetch-shape.ts';
 import { project } from './project.ts';
 
@@ -37,10 +37,10 @@ export interface Degradation {
   readonly coordinates: readonly string[];
 }
 
-type Fallbacks = DegradationConfig['optionalFields'];
+type Fallbacks = ReturnType<typeof optionalFieldsOf>;
 
 export function createDegradation(config: Readonly<DegradationConfig>): Degradation {
-  const fallbacks: Fallbacks = config.optionalFields;
+  const fallbacks: Fallbacks = optionalFieldsOf(config);
   const declared = (f: FetchedField) => fallbacks[`${f.typeName}.${f.fieldName}`];
   const budgetOf = (subgraph: string, f: FetchedField): number => {
     const group = declared(f)?.group;
