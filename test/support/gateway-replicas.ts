@@ -10,10 +10,7 @@ import { freePort } from './redis.ts';
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/**
- * How a gateway process is started: the one place to change when the
- * runtime changes (to `node gateway/main.ts` once Node strips types itself).
- */
+/** How a gateway process is started (Node strips the types itself: no loader); one place to change. */
 export function gatewayProcessArgs(gatewayArgs: readonly string[]): string[] {
   return ['gateway/main.ts', ...gatewayArgs];
 }
