@@ -1,0 +1,71 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { CountingHop } from './counting-hop.ts';
+import type { Gateway, Processes } from './harness.ts';
+
+/** Distinct users each gateway answers before any load: carts differ in size, so answers differ too. */
+const SAMPLE = 20;
+
+interface Answer {
+  readonly status: number;
+  readonly bytes: number;
+  readonly json: { data?: unknown; errors?: readonly { message?: string; extensions?: Record<string, unknown> }[] };
+}
+
+export interface Checked<N extends string> {
+  /** Subgraph requests per operation (mean over the sample), total and per subgraph. */
+  readonly requests: Record<N, { total: number; bySubgraph: Record<string, number> }>;
+  /** Lines for the end of the output. */
+  readonly summary: string;
+}
+
+/**
+ * Starts each gateway (its subgraph URLs pointing at the counting hops), asks
+ * it for SAMPLE distinct users one at a time, and stops it. Throws, which
+ * stops the bench, when a gateway answers with errors or a status other than
+ * 200, or when the two gateways' data differ for any user. A refusal by our
+ * gateway is reported with its code and numbers (cost, limit, budget).
+ */
+export async function checkAnswers<N extends string>(processes: Processes, gateways: Record<N, Gateway>, names: readonly [N, N], hops: readonly CountingHop[], shipped: boolean): Promise<Checked<N>> {
+  const answers = {} as Record<N, Answer[]>;
+  const requests = {} as Checked<N>['requests'];
+  for (const name of names) {
+    const g = gateways[name];
+    const child = await processes.start(g.script, g.args, g.health, g.healthHeaders);
+    try {
+      for (const hop of hops) hop.count = 0;
+      answers[name] = [];
+      for (let i = 0; i < SAMPLE; i++) {
+        const response = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', ...g.headersFor(i) }, body: g.body });
+        const text = await response.text();
+        const answer: Answer = { status: response.status, bytes: Buffer.byteLength(text), json: JSON.parse(text) as Answer['json'] };
+        if (answer.status !== 200 || answer.json.errors) throw new Error(refusal(name, i, answer, shipped));
+        answers[name].push(answer);
+      }
+      const bySubgraph = Object.fromEntries(hops.map((h) => [h.name, h.count / SAMPLE]));
+      requests[name] = { total: Object.values(bySubgraph).reduce((a, b) => a + b, 0), bySubgraph };
+    } finally {
+      await processes.stop(child);
+    }
+  }
+  const [a, b] = names;
+  for (let i = 0; i < SAMPLE; i++) {
+    if (!isDeepStrictEqual(answers[a][i]!.json.data, answers[b][i]!.json.data)) throw new Error(`answers differ: ${a} and ${b} returned different data for user ${i + 1}; no load was run`);
+  }
+  const bytes = (n: N) => Math.round(answers[n].reduce((s, x) => s + x.bytes, 0) / SAMPLE / 1024);
+  const perSubgraph = (n: N) => Object.entries(requests[n].bySubgraph).map(([s, c]) => `${s} ${c.toFixed(1)}`).join(', ');
+  const summary = [
+    `answers checked before load: ${SAMPLE} distinct users, ${a} data = ${b} data, no errors; mean body ${a} ${bytes(a)} KB, ${b} ${bytes(b)} KB`,
+    `subgraph requests per operation (counting hops, sequential sample): ${a} ${requests[a].total.toFixed(1)} (${perSubgraph(a)}), ${b} ${requests[b].total.toFixed(1)} (${perSubgraph(b)})`,
+  ].join('\n');
+  return { requests, summary };
+}
+
+function refusal(name: string, user: number, answer: Answer, shipped: boolean): string {
+  const first = answer.json.errors?.[0];
+  const code = first?.extensions?.['code'] ?? 'no code';
+  const numbers = first?.extensions ? JSON.stringify(first.extensions) : '';
+  const hint = shipped && name === 'ours'
+    ? `\nOur gateway REFUSED the heavy operation with its protections as shipped (web profile). To measure it anyway, raise only what refused it, e.g.\n  npm run bench:heavy -- --gateway-config bench/heavy-raised-cost.json   (cost.maxCost 17000; every output line says so)`
+    : '';
+  return `${name} answered user ${user + 1} with HTTP ${answer.status}, ${code}: ${first?.message ?? '(no message)'} ${numbers}; no load was run${hint}`;
+}
