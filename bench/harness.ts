@@ -170,7 +170,7 @@ export interface Result {
   p50: number;
   p99: number;
   requests: number;
-  /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"`. */
+  /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"` or `"completed":false`. */
   errors: number;
   restCallsPerRequest: number;
   /**
@@ -209,7 +209,8 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
         method: 'POST',
         setupRequest: (request) => ({ ...request, body: g.body, headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) } }),
         onResponse: (status, responseBody) => {
-          if (status === 200 && responseBody.includes('"errors"')) graphqlErrors++;
+          // A partial answer (a subgraph fallback stood in for data) is not a success either; only our gateway says so.
+          if (status === 200 && (responseBody.includes('"errors"') || responseBody.includes('"completed":false'))) graphqlErrors++;
         },
       },
     ],
