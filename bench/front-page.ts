@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { identityKey, signIdentityAssertion } from '../common/identity.ts';
 import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
+import { oursAndVanilla } from './ours-and-vanilla.ts';
 import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS } from './harness.ts';
 
 /**
@@ -27,26 +28,7 @@ runBench(async (processes) => {
   const body = JSON.stringify({ query: readFileSync('persisted-queries/web/FrontPage.graphql', 'utf8'), operationName: 'FrontPage' });
 
   const names = ['ours', 'vanilla'] as const;
-  const measured = await runRounds(processes, graph, options, names, {
-    ours: {
-      script: 'gateway/main.ts',
-      args: ['--profile', 'web', '--port', String(BASE), '--log-level', 'warn', ...graph.subgraphUrls.flatMap((a) => ['--subgraph-url', a])],
-      health: `http://127.0.0.1:${BASE}/health?ready=true`,
-      url: `http://127.0.0.1:${BASE}/graphql`,
-      body,
-      headersFor: (i) => ({ authorization: `Bearer ${tokens[i]}` }),
-    },
-    vanilla: {
-      script: 'bench/vanilla-gateway.ts',
-      args: ['schema/supergraph.graphql', String(BASE + 1), ...graph.subgraphUrls],
-      // The standalone server has no health route: a GET of `{ __typename }` (with the CSRF header) is one.
-      health: `http://127.0.0.1:${BASE + 1}/?query=%7B__typename%7D`,
-      healthHeaders: { 'apollo-require-preflight': 'true' },
-      url: `http://127.0.0.1:${BASE + 1}/`,
-      body,
-      headersFor: (i) => ({ 'x-storefront-identity': assertions[i]! }),
-    },
-  }, cpuColumn);
+  const measured = await runRounds(processes, graph, options, names, oursAndVanilla({ port: BASE, subgraphUrls: graph.subgraphUrls, body, tokens, assertions }), cpuColumn);
   printTable(measured, names);
   printCpu(measured, names);
 });

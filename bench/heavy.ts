@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { identityKey, signIdentityAssertion } from '../common/identity.ts';
+import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
+import { startCountingHop } from './counting-hop.ts';
+import { checkAnswers, type Checked } from './heavy-check.ts';
+import { oursAndVanilla } from './ours-and-vanilla.ts';
+import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS } from './harness.ts';
+
+/**
+ * Heavy nested traffic through our web gateway and, in the same run, a vanilla
+ * Apollo Gateway: bench/heavy.graphql chains entities five hops deep across
+ * catalog, pricing, promotions, cart and user, with fragments and the
+ * @requires of Cart.totals; answers are 50–125 KB depending on the user's cart.
+ *
+ *   npm run bench:heavy -- [--duration 10] [--connections 16] [--rounds 2] [--warmup 3] [--gateway-config <file>]
+ *
+ * Our gateway runs the web profile with its protections as shipped. The
+ * operation's estimated cost is over the shipped maximum (5,000), so as
+ * shipped our gateway refuses it: the bench then says so and stops.
+ * `--gateway-config bench/heavy-raised-cost.json` raises only cost.maxCost,
+ * and every line of output says that it did.
+ *
+ * Before any load, each gateway answers a sample of distinct users through
+ * counting hops in front of the subgraphs: answers must be equal (data, no
+ * errors), and the hops count subgraph requests per operation. The hops are
+ * then left out: the measured rounds go straight to the subgraphs.
+ */
+const argv = process.argv.slice(2);
+// The harness's flags are strict; this one is the heavy bench's own.
+const configAt = argv.indexOf('--gateway-config');
+const gatewayConfig = configAt >= 0 ? argv.splice(configAt, 2)[1] : undefined;
+const options = parseBenchOptions(argv);
+const BASE = randomBasePort();
+const names = ['ours', 'vanilla'] as const;
+
+runBench(async (processes) => {
+  const label = gatewayConfig ? `  [PROTECTIONS RAISED for ours: --config ${gatewayConfig} ${readFileSync(gatewayConfig, 'utf8').trim()}]` : '  [ours: web profile, protections as shipped]';
+  console.log(`heavy benchmark: ${options.rounds} round(s) of ${options.durationS} s per gateway, ${options.connections} connections, ${USERS} distinct users, warm-up ${options.warmupS} s${label}`);
+  const graph = await startGraph(processes, BASE);
+  const tokens = await devTokens();
+  const key = identityKey(DEV_IDENTITY_SECRET);
+  const assertions = await Promise.all(Array.from({ length: USERS }, (_, i) => signIdentityAssertion(key, { userId: seededUserId(i) }, 3600)));
+  const body = JSON.stringify({ query: readFileSync('bench/heavy.graphql', 'utf8'), operationName: 'HeavyStorefront' });
+
+  // Partial answers count as errors here; only ours can say an answer is partial (vanilla drops subgraph extensions).
+  const gateways = (subgraphUrls: readonly string[], port: number) => {
+    const pair = oursAndVanilla({ port, subgraphUrls, body, tokens, assertions, oursArgs: gatewayConfig ? ['--config', gatewayConfig] : [] });
+    return { ours: { ...pair.ours, partialIsError: true }, vanilla: pair.vanilla };
+  };
+
+  const hops = await Promise.all(graph.subgraphUrls.map(startCountingHop));
+  let checked: Checked<(typeof names)[number]>;
+  try {
+    checked = await checkAnswers(processes, gateways(hops.map((h) => h.subgraphUrl), BASE + 2), names, hops, gatewayConfig === undefined);
+  } finally {
+    await Promise.all(hops.map((h) => h.close()));
+  }
+
+  const measured = await runRounds(processes, graph, options, names, gateways(graph.subgraphUrls, BASE), cpuColumn);
+  printTable(measured, names);
+  printCpu(measured, names);
+  console.log(checked.summary);
+  if (gatewayConfig) console.log(`NOTE: ours ran with raised protections (${gatewayConfig}); as shipped it refuses this operation.`);
+});
