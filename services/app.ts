@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Dataset } from './data/types.ts';
 import type { ServiceName, ServiceOptions } from './service-names.ts';
-import { badRequest, clientErrorHandler, frameworkErrorHandler, installErrorHandling, received } from './errors.ts';
+import { clientErrorHandler } from '../common/http-server.ts';
+import { badRequest, frameworkErrorHandler, installErrorHandling, received } from './errors.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { userService } from './user.ts';
 import { catalogService } from './catalog.ts';

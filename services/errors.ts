@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Socket } from 'node:net';
 import { MAX_BODY_BYTES } from './limits.ts';
 
 /**
@@ -77,19 +76,6 @@ export function installErrorHandling(app: FastifyInstance): void {
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const what = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameters of at most 100 characters' : 'a valid percent-encoded path';
   sendError(reply, 'BAD_REQUEST', `url: expected ${what}, received ${received(pathOf(request))}`);
-}
-
-/**
- * For the `clientErrorHandler` server option: the request could not even be parsed as HTTP
- * (bad request line, oversized headers), so there is no reply object, only the socket.
- */
-export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-  const body = JSON.stringify(errorBody('BAD_REQUEST', 'malformed HTTP request'));
-  socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 function sendError(reply: FastifyReply, code: RestErrorCode, message: string): FastifyReply {

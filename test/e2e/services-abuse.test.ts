@@ -116,18 +116,26 @@ describe('hostile query strings and paths', () => {
 });
 
 describe('malformed HTTP', () => {
-  it('answers a request line that is not HTTP with 400 in the error shape, then closes', async () => {
+  /** Writes raw bytes, returns everything the service sent until it closed the socket. */
+  const rawExchange = (bytes: string) => {
     const url = new URL(catalog.url);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(url.port), url.hostname, () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(bytes));
       let data = '';
       socket.on('data', (chunk) => (data += chunk));
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
     });
-    assert.match(raw, /^HTTP\/1\.1 400 /);
-    assert.deepStrictEqual(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)), {
-      error: { code: 'BAD_REQUEST', message: 'malformed HTTP request' },
-    });
+  };
+
+  // As node:http answers: there is no request to know the method from, and a HEAD client
+  // would take a body for its next response (HPE_INVALID_CONSTANT).
+  it('answers a request line that is not HTTP with a bodiless 400, then closes', async () => {
+    assert.equal(await rawExchange('NOT HTTP AT ALL\r\n\r\n'), 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  it('answers a HEAD with a malformed chunked body with a bodiless 400, then closes', async () => {
+    const raw = await rawExchange('HEAD /products/prod-00001 HTTP/1.1\r\nHost: catalog\r\nTransfer-Encoding: chunked\r\n\r\nnot-a-chunk-size\r\n\r\n');
+    assert.equal(raw, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 });
