@@ -14,7 +14,7 @@ import { LOG_LEVELS } from '../common/logger.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, secretSchema } from '../common/secrets.ts';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.ts';
 import { batchingConfigSchema } from './admission/batching-config.ts';
-import { costConfigSchema } from './admission/cost/config.ts';
+import { costConfigSchema, withProfileMaxCost, type CostConfig } from './admission/cost/config.ts';
 import { limitPolicySchema } from './admission/limits/config.ts';
 import { persistedQueriesConfigSchema } from './admission/persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
@@ -106,8 +106,9 @@ export const gatewayConfigSchema = z
   .strict();
 
 type RawGatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'ide' | 'auth'> & {
+export type GatewayConfig = Omit<RawGatewayConfig, 'port' | 'introspection' | 'ide' | 'auth' | 'cost'> & {
   readonly port: number;
+  readonly cost: CostConfig;
   readonly introspection: boolean;
   readonly ide: boolean;
   readonly auth: RawGatewayConfig['auth'] & { readonly jwtSecret?: string };
@@ -241,6 +242,7 @@ export function parseGatewayConfig(input: unknown, nodeEnv?: string): Readonly<G
     // Introspection is a development aid: off in production unless asked for.
     introspection: raw.introspection ?? (production ? false : profile.introspection),
     ide: raw.ide ?? (production ? false : profile.ide),
+    cost: withProfileMaxCost(raw.cost, profile.maxCost),
     auth: Object.freeze({ ...raw.auth, ...(raw.auth.jwksUrl ? {} : { jwtSecret: raw.auth.jwtSecret ?? DEV_JWT_SECRET }) }),
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { RunningGateway } from '../../gateway/server.ts';
 import { operation } from '../support/operations.ts';
@@ -9,6 +10,8 @@ import { postGraphQL, tokenFor } from '../support/system.ts';
 const FRONT_PAGE = operation('web', 'FrontPage');
 /** Estimated cost of FrontPage under the committed @cost/@listSize (docs/cost.md works it out). */
 const FRONT_PAGE_ESTIMATE = 1410;
+/** bench/heavy.graphql: a full 100-line cart is assumed (docs/cost.md, "The maximum per operation"). */
+const HEAVY_ESTIMATE = 16_493;
 
 interface CostExtension {
   requestedQueryCost: number;
@@ -60,6 +63,19 @@ describe('maximum cost per operation', () => {
     assert.equal(response.status, 200);
     assert.equal(response.body.errors, undefined);
     assert.match(await metricsOf(g), /storefront_gateway_cost_rejections_total\{reason="max_cost",mode="measure",profile="web"\} 1/);
+  });
+
+  it("admits the storefront's heaviest page as shipped on web, charging its client the actual cost", async () => {
+    const heavy = readFileSync(new URL('../../bench/heavy.graphql', import.meta.url), 'utf8');
+    const web = await gateway({});
+    const admitted = await postGraphQL(web.url, { query: heavy }, { token: await tokenFor('user-0001') });
+    assert.equal(admitted.status, 200);
+    assert.equal(admitted.body.errors, undefined, JSON.stringify(admitted.body.errors));
+    const cost = costOf(admitted.body)!;
+    assert.equal(cost.requestedQueryCost, HEAVY_ESTIMATE);
+    assert.ok(cost.actualQueryCost! < 5000, String(cost.actualQueryCost));
+    const kept = cost.throttleStatus!.maximumAvailable - cost.throttleStatus!.currentlyAvailable;
+    assert.ok(kept <= cost.actualQueryCost!, `only the actual cost is kept from the bucket (kept ${kept})`);
   });
 
   it('refuses a config whose maxCost could never be paid from the budget', async () => {

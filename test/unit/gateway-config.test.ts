@@ -93,6 +93,24 @@ describe('gateway config', () => {
     assert.match(problems[0]!, /cannot be read \(ENOENT\)/);
   });
 
+  describe('cost.maxCost', () => {
+    it('is the profile\'s by default: web 20000 (its heaviest page estimates 16,493), mobile 5000', () => {
+      assert.equal(parseGatewayConfig({}).cost.maxCost, 20_000);
+      assert.equal(parseGatewayConfig({ profile: 'mobile' }).cost.maxCost, 5000);
+    });
+
+    it('is lowered to the budget\'s bucket when only the bucket is set, so the config stays valid', () => {
+      assert.equal(parseGatewayConfig({ cost: { budget: { maximumAvailable: 1500 } } }).cost.maxCost, 1500);
+      assert.equal(parseGatewayConfig({ cost: { budget: { enabled: false, maximumAvailable: 1500 } } }).cost.maxCost, 20_000);
+    });
+
+    it('takes an explicit value, and null for no maximum, over the profile', () => {
+      assert.equal(parseGatewayConfig({ profile: 'mobile', cost: { maxCost: 7000 } }).cost.maxCost, 7000);
+      assert.equal(parseGatewayConfig({ cost: { maxCost: null } }).cost.maxCost, null);
+      assert.deepEqual(problemsOf(() => parseGatewayConfig({ cost: { maxCost: 30_000 } })).map((p) => p.split(':')[0]), ['cost.maxCost']);
+    });
+  });
+
   describe('ide', () => {
     const PRODUCTION_SECRETS = { identitySecret: 'p'.repeat(40), auth: { jwtSecret: 's'.repeat(40) } };
 

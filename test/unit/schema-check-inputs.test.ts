@@ -76,7 +76,7 @@ describe('schema:check inputs', () => {
     writeFileSync(file, JSON.stringify({ cost: { maxCost: 800 } }));
     const maxCost = loadMaxCosts([`mobile=${file}`]);
     assert.equal(maxCost('mobile'), 800);
-    assert.equal(maxCost('web'), 5000);
+    assert.equal(maxCost('web'), 20_000);
     assertInputError(() => loadMaxCosts(['tv=x.json']), /--gateway-config: expected <client>=<file\.json>/);
     writeFileSync(file, JSON.stringify({ cost: { maxCots: 800 } }));
     assert.throws(() => loadMaxCosts([`mobile=${file}`]), /maxCots/);

@@ -7,8 +7,11 @@ const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, { message: 'expected a re
 /** The `cost` section of the gateway config: per-operation maximum and per-client budget. */
 export const costConfigSchema = z
   .object({
-    /** Largest estimated cost of one operation; null = no maximum. Default 5000 (FrontPage estimates 1410). */
-    maxCost: z.number().int().min(1).nullable().default(5000),
+    /**
+     * Largest estimated cost of one operation; null = no maximum. Default: the
+     * profile's (web 20000, mobile 5000), never above the budget's bucket size.
+     */
+    maxCost: z.number().int().min(1).nullable().optional(),
     /** `measure` logs and counts operations over maxCost; `enforce` refuses them (400 COST_ESTIMATED_TOO_EXPENSIVE). Default enforce. */
     maxCostMode: z.enum(LIMIT_MODES).default('enforce'),
     /**
@@ -37,9 +40,20 @@ export const costConfigSchema = z
       .prefault({}),
   })
   .strict()
-  .refine((c) => c.maxCost === null || !c.budget.enabled || c.maxCost <= c.budget.maximumAvailable, {
+  .refine((c) => c.maxCost === null || c.maxCost === undefined || !c.budget.enabled || c.maxCost <= c.budget.maximumAvailable, {
     message: 'maxCost must not exceed budget.maximumAvailable, or an allowed operation could never be paid for',
     path: ['maxCost'],
   });
 
-export type CostConfig = z.output<typeof costConfigSchema>;
+/** The validated section, with maxCost filled from the profile (see `withProfileMaxCost`). */
+export type CostConfig = Omit<z.output<typeof costConfigSchema>, 'maxCost'> & { readonly maxCost: number | null };
+
+/**
+ * The profile's maximum where the config sets none, lowered to the budget's
+ * bucket size when budgets are on: an operation the budget could never pay
+ * for is better refused by its size, with the clearer error.
+ */
+export function withProfileMaxCost(cost: z.output<typeof costConfigSchema>, profileMaxCost: number): CostConfig {
+  if (cost.maxCost !== undefined) return { ...cost, maxCost: cost.maxCost };
+  return { ...cost, maxCost: cost.budget.enabled ? Math.min(profileMaxCost, cost.budget.maximumAvailable) : profileMaxCost };
+}
