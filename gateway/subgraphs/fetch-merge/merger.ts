@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import { isWrite } from '../../degradation/writes.ts';
 import { isMergeable, mergeParts, splitAnswer, type FetchAnswer } from './merge.ts';
@@ -244,6 +245,8 @@ class RequestFetches {
     const now = performance.now();
     const remaining = (part: Part) => Math.max(1, part.issuedAt + part.fetch.timeoutMs - now);
     if (parts.length === 1) return [{ answer: first.inContext(() => first.fetch.send(first.fetch.options, remaining(first))) }];
+    // On each part's gateway.fetch span; only the first one's is the parent of the subgraph's server span.
+    for (const part of parts) part.inContext(() => trace.getActiveSpan()?.setAttribute('storefront.merged_fetches', parts.length));
     // As long as the most patient part allows; the others stop waiting at their own deadlines.
     const timeoutMs = Math.max(...parts.map(remaining));
     const requests = parts.map((p) => p.fetch.options.request);
