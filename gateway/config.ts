@@ -152,7 +152,7 @@ export const GATEWAY_ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'GATEW
 export function isGatewayEnvName(name: string): boolean {
   return GATEWAY_ENV_NAMES.includes(name) || SUBGRAPH_URL_ENV.test(name);
 }
-const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide']);
+const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide', 'subgraphFetchMerging.enabled']);
 
 function envValue(key: string, value: string): unknown {
   if (BOOLEAN_KEYS.has(key)) return value === 'true' ? true : value === 'false' ? false : value;
