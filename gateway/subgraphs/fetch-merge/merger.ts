@@ -242,13 +242,15 @@ class RequestFetches {
 
   #send(parts: readonly Part[]): Pending[] {
     const first = parts[0]!;
-    const now = performance.now();
-    const remaining = (part: Part) => Math.max(1, part.issuedAt + part.fetch.timeoutMs - now);
-    if (parts.length === 1) return [{ answer: first.inContext(() => first.fetch.send(first.fetch.options, remaining(first))) }];
+    // Each part's deadline runs from now, as if it had been sent alone: time spent held for a
+    // partner is the merger's choice, not the subgraph's slowness, and must not turn an optional
+    // part into fallbacks (the request's own deadline still bounds everything).
+    const own = (part: Part) => part.fetch.timeoutMs;
+    if (parts.length === 1) return [{ answer: first.inContext(() => first.fetch.send(first.fetch.options, own(first))) }];
     // On each part's gateway.fetch span; only the first one's is the parent of the subgraph's server span.
     for (const part of parts) part.inContext(() => trace.getActiveSpan()?.setAttribute('storefront.merged_fetches', parts.length));
     // As long as the most patient part allows; the others stop waiting at their own deadlines.
-    const timeoutMs = Math.max(...parts.map(remaining));
+    const timeoutMs = Math.max(...parts.map(own));
     const requests = parts.map((p) => p.fetch.options.request);
     const merged = mergeParts(requests.map((r) => ({ query: r.query!, variables: r.variables })), first.fetch.options.request.operationName ?? undefined);
     const options = {
@@ -258,7 +260,7 @@ class RequestFetches {
       pathInIncomingRequest: undefined,
     } as ProcessOptions;
     const answers = first.inContext(() => first.fetch.send(options, timeoutMs)).then((response) => splitAnswer(requests.map((r) => ({ query: r.query! })), response as FetchAnswer));
-    return parts.map((part, i) => ({ answer: within(answers.then((a) => a[i] as SubgraphResponse), remaining(part) < timeoutMs ? remaining(part) : undefined, part.fetch.timedOut) }));
+    return parts.map((part, i) => ({ answer: within(answers.then((a) => a[i] as SubgraphResponse), own(part) < timeoutMs ? own(part) : undefined, part.fetch.timedOut) }));
   }
 }
 
