@@ -175,3 +175,67 @@ describe('fetch merging: which fetches go together', () => {
     assert.deepEqual(sent, [['__typename'], ['__typename'], ['_entities']]);
   });
 });
+
+describe('fetch merging: holding a fetch for a partner the plan says is coming', () => {
+  const USER = 'query U { me { id } }';
+  const CART_PRICES = 'query CartPrices($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { price { cents } } } }';
+  const FEATURED_PRICES = 'query FeaturedPrices($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { price { onSale } } } }';
+  // FrontPage's shape: the featured prices (a leaf) are issued while the user fetch, which the cart prices wait for, is on the wire.
+  const node = (serviceName: string, operation: string) => ({ kind: 'Fetch', serviceName, operation, operationKind: 'query' });
+  const plan = { node: { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [node('user', USER), node('pricing', CART_PRICES)] }, node('pricing', FEATURED_PRICES)] } };
+  const ticks = async (n: number) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
+
+  function scenario(maxWaitMs: number) {
+    const sent: string[] = [];
+    let answerUser!: () => void;
+    const userAnswered = new Promise<void>((resolve) => { answerUser = resolve; });
+    const merger = new FetchMerger({ maxWaitMs });
+    const context = {};
+    merger.planResolved(context, plan);
+    const fetch = (subgraph: string, query: string, variables: Record<string, unknown> = {}) => merger.fetch({
+      subgraph, timeoutMs: 1000, timedOut: () => new Error('timed out'),
+      send: async (options) => {
+        sent.push(`${subgraph}: ${parse(options.request.query!).definitions.map((d) => (d.kind === 'OperationDefinition' ? d.name?.value : '')).join()} ${Object.keys(options.request.variables ?? {}).join(',')}`);
+        if (subgraph === 'user') {
+          await userAnswered;
+          return { data: { me: { id: 'u' } } } as Awaited<ReturnType<SendOnce>>;
+        }
+        return (await run({ query: options.request.query!, variables: options.request.variables })) as Awaited<ReturnType<SendOnce>>;
+      },
+      options: { kind: 'incoming operation', context, request: { query, variables, operationName: /query (\w+)/.exec(query)![1] } } as unknown as Parameters<SendOnce>[0],
+    });
+    return { sent, answerUser, fetch };
+  }
+
+  it('holds a leaf until its partner is issued, then sends both as one request', async () => {
+    const { sent, answerUser, fetch } = scenario(10_000);
+    const cart = fetch('user', USER).then(() => fetch('pricing', CART_PRICES, products('a')));
+    const featured = fetch('pricing', FEATURED_PRICES, products('b'));
+    await ticks(5);
+    assert.deepEqual(sent, ['user: U '], 'the featured prices wait while the user fetch is on the wire');
+    answerUser();
+    await Promise.all([cart, featured]);
+    assert.deepEqual(sent, ['user: U ', 'pricing: FeaturedPrices _0_representations,_1_representations']);
+  });
+
+  it('sends it alone as soon as the partner cannot come any more (its branch issued nothing)', async () => {
+    const { sent, answerUser, fetch } = scenario(10_000);
+    // The executor skips the cart prices (an empty cart): nothing follows the user fetch.
+    const user = fetch('user', USER);
+    const featured = fetch('pricing', FEATURED_PRICES, products('b'));
+    await ticks(5);
+    assert.deepEqual(sent, ['user: U ']);
+    answerUser();
+    await Promise.all([user, featured]);
+    assert.deepEqual(sent, ['user: U ', 'pricing: FeaturedPrices representations']);
+  });
+
+  it('holds it no longer than maxWaitMs while the predecessor of its partner hangs', async () => {
+    const { sent, answerUser, fetch } = scenario(20);
+    const user = fetch('user', USER);
+    await fetch('pricing', FEATURED_PRICES, products('b'));
+    assert.deepEqual(sent, ['user: U ', 'pricing: FeaturedPrices representations'], 'sent while the user fetch still hangs');
+    answerUser();
+    await user;
+  });
+});
