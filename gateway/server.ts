@@ -97,7 +97,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // Our store in place of the gateway's default one, to count its hits.
     queryPlannerConfig: { cache: countingQueryPlanCache(metrics.cacheLookup('query_plan')) },
     // The merger holds a fetch back only where the plan says a partner is coming.
-    ...(merger ? { experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => merger.planResolved(requestContext.context, queryPlan) } : {}),
+    ...(merger ? { experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => merger.planResolved(requestContext.context, queryPlan, requestContext.request.variables) } : {}),
     logger: log,
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no

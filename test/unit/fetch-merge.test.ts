@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse, print } from 'graphql';
 import { isMergeable, mergeParts, splitAnswer, type FetchAnswer, type FetchPart } from '../../gateway/subgraphs/fetch-merge/merge.ts';
 import { FetchMerger, type SendOnce } from '../../gateway/subgraphs/fetch-merge/merger.ts';
-import { indexPlan } from '../../gateway/subgraphs/fetch-merge/plan.ts';
+import { indexPlan, unpicked } from '../../gateway/subgraphs/fetch-merge/plan.ts';
 
 const ENTITIES = 'query Op__pricing__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { price { cents } } } }';
 const ENTITIES_FRAGMENT = 'query Op__pricing__2($representations: [_Any!]!) { _entities(representations: $representations) { ...P } } fragment P on Product { price { cents onSale } }';
@@ -116,7 +116,7 @@ describe('fetch merging: what the query plan says', () => {
       kind: 'Parallel',
       nodes: [
         { kind: 'Sequence', nodes: [fetch('user', 'me'), { kind: 'Flatten', node: fetch('cart', 'cart') }, { kind: 'Parallel', nodes: [fetch('pricing', 'cart prices'), fetch('catalog', 'cart products')] }] },
-        { kind: 'Sequence', nodes: [fetch('catalog', 'featured'), { kind: 'Condition', ifClause: fetch('pricing', 'featured prices') }] },
+        { kind: 'Sequence', nodes: [fetch('catalog', 'featured'), { kind: 'Condition', condition: 'withPrices', ifClause: fetch('pricing', 'featured prices') }] },
       ],
     },
   };
@@ -134,6 +134,13 @@ describe('fetch merging: what the query plan says', () => {
     ]);
     assert.deepEqual(index.byOperation.get('featured prices'), [5]);
     assert.equal(indexPlan(plan), index, 'analysed once per plan object');
+  });
+
+  it('knows which fetches a request\'s @include/@skip variables leave out (never issued, so never waited for)', () => {
+    const index = indexPlan(plan);
+    assert.deepEqual(unpicked(index, { withPrices: false }), [5]);
+    assert.deepEqual(unpicked(index, { withPrices: true }), []);
+    assert.deepEqual(unpicked(index, {}), [], 'a default applies: not decided here');
   });
 });
 

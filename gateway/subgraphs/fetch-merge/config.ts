@@ -6,11 +6,13 @@ export const fetchMergingConfigSchema = z
     /** Send concurrent fetches of one request to the same subgraph as one HTTP request. Default true. */
     enabled: z.boolean().default(true),
     /**
-     * Longest a fetch that nothing in the plan waits for is held back for a
-     * fetch to the same subgraph the plan is about to issue, in ms (never more
-     * than a third of the fetch's own deadline). 0 merges only fetches issued
-     * in the same tick. Default 100.
+     * Longest a fetch is held back for a fetch to the same subgraph that the
+     * plan is about to issue, in ms (for a fetch others wait for, never more
+     * than a third of its own deadline). A held fetch that nothing waits for
+     * delays nothing while its partner is coming, so this only bounds the case
+     * of a partner whose predecessor hangs. 0 merges only fetches issued in
+     * the same tick. Default 1000.
      */
-    maxWaitMs: z.number().int().min(0).max(10_000).default(100),
+    maxWaitMs: z.number().int().min(0).max(60_000).default(1000),
   })
   .strict();

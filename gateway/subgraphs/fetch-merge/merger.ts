@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import { isWrite } from '../../degradation/writes.ts';
 import { isMergeable, mergeParts, splitAnswer, type FetchAnswer } from './merge.ts';
-import { indexPlan, type PlanIndex, type PlanNodeShape } from './plan.ts';
+import { indexPlan, unpicked, type PlanIndex, type PlanNodeShape } from './plan.ts';
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<object>;
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -58,8 +58,8 @@ interface Group {
  * object) and subgraph, a DataLoader collects fetches; its batch goes out
  * when the tick ends, as with DataLoader's default schedule, unless the query
  * plan says another fetch to that subgraph is on its way (see #partnerComing);
- * never later than `maxWaitMs` after its first part, nor a third of any part's
- * own deadline. Each part keeps its own deadline: the merged request runs as
+ * never later than `maxWaitMs` after its first part (nor a third of the own
+ * deadline of a part others wait for). Each part keeps its own deadline: the merged request runs as
  * long as its most patient part allows, and a part whose deadline passes first
  * fails alone (an optional part then gets its fallbacks while a critical one
  * still waits).
@@ -77,8 +77,10 @@ export class FetchMerger {
   }
 
   /** Apollo Gateway's `experimental_didResolveQueryPlan`: the plan of the request about to execute. */
-  planResolved(context: object, plan: { readonly node?: PlanNodeShape | undefined }): void {
-    this.#request(context).plan = indexPlan(plan);
+  planResolved(context: object, plan: { readonly node?: PlanNodeShape | undefined }, variables?: Readonly<Record<string, unknown>>): void {
+    const request = this.#request(context);
+    request.plan = indexPlan(plan);
+    for (const node of unpicked(request.plan, variables)) request.mark(node, 'settled');
   }
 
   async fetch(fetch: MergeableFetch): Promise<SubgraphResponse> {
@@ -195,7 +197,9 @@ class RequestFetches {
     if (!group.dispatch) return;
     const parts = group.pending;
     const waited = performance.now() - Math.min(...parts.map((p) => p.issuedAt));
-    const cap = Math.min(this.#maxWaitMs, ...parts.map((p) => p.fetch.timeoutMs / 3));
+    // A held leaf costs nothing while its partner is coming, so only maxWaitMs bounds it; a part
+    // others wait for also keeps two thirds of its own deadline.
+    const cap = Math.min(this.#maxWaitMs, ...parts.filter((p) => !p.leaf).map((p) => p.fetch.timeoutMs / 3));
     if (waited < cap && this.#partnerComing(group, parts)) {
       for (const part of parts) this.mark(part.node, 'held');
       group.timer ??= setTimeout(() => this.#release(group), cap - waited).unref();

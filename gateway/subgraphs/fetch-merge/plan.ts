@@ -15,6 +15,7 @@ export interface PlanNodeShape {
   readonly node?: PlanNodeShape;
   readonly ifClause?: PlanNodeShape;
   readonly elseClause?: PlanNodeShape;
+  readonly condition?: string;
   readonly serviceName?: string;
   readonly operation?: string;
   readonly operationKind?: string;
@@ -28,6 +29,8 @@ export interface PlannedFetch {
   readonly leaf: boolean;
   /** Indexes of the fetches that must settle before this one starts. */
   readonly predecessors: readonly number[];
+  /** `@skip`/`@include` conditions it runs under: the variable, and the value that picks its branch. */
+  readonly conditions: readonly { readonly variable: string; readonly when: boolean }[];
 }
 
 export interface PlanIndex {
@@ -50,11 +53,12 @@ export function indexPlan(plan: { readonly node?: PlanNodeShape | undefined }): 
 
 function buildIndex(root: PlanNodeShape | undefined): PlanIndex {
   const fetches: PlannedFetch[] = [];
-  const walk = (node: PlanNodeShape | undefined, predecessors: readonly number[], leaf: boolean): number[] => {
+  type Conditions = PlannedFetch['conditions'];
+  const walk = (node: PlanNodeShape | undefined, predecessors: readonly number[], leaf: boolean, conditions: Conditions = []): number[] => {
     if (!node) return [];
     switch (node.kind) {
       case 'Fetch': {
-        fetches.push({ serviceName: node.serviceName ?? '', operation: node.operation ?? '', isQuery: node.operationKind === 'query', leaf, predecessors });
+        fetches.push({ serviceName: node.serviceName ?? '', operation: node.operation ?? '', isQuery: node.operationKind === 'query', leaf, predecessors, conditions });
         return [fetches.length - 1];
       }
       case 'Sequence': {
@@ -62,18 +66,23 @@ function buildIndex(root: PlanNodeShape | undefined): PlanIndex {
         const inside: number[] = [];
         let before = predecessors;
         children.forEach((child, i) => {
-          const added = walk(child, before, leaf && i === children.length - 1);
+          const added = walk(child, before, leaf && i === children.length - 1, conditions);
           inside.push(...added);
           before = [...before, ...added];
         });
         return inside;
       }
       case 'Parallel':
-        return (node.nodes ?? []).flatMap((child) => walk(child, predecessors, leaf));
+        return (node.nodes ?? []).flatMap((child) => walk(child, predecessors, leaf, conditions));
       case 'Flatten':
-        return walk(node.node, predecessors, leaf);
-      case 'Condition':
-        return [...walk(node.ifClause, predecessors, leaf), ...walk(node.elseClause, predecessors, leaf)];
+        return walk(node.node, predecessors, leaf, conditions);
+      case 'Condition': {
+        const variable = node.condition ?? '';
+        return [
+          ...walk(node.ifClause, predecessors, leaf, [...conditions, { variable, when: true }]),
+          ...walk(node.elseClause, predecessors, leaf, [...conditions, { variable, when: false }]),
+        ];
+      }
       default:
         // Defer and Subscription: the gateway executes neither; nothing to merge.
         return [];
@@ -87,4 +96,17 @@ function buildIndex(root: PlanNodeShape | undefined): PlanIndex {
     else byOperation.set(f.operation, [i]);
   });
   return { fetches, byOperation };
+}
+
+/**
+ * Fetches of this request's plan in a branch its `@skip`/`@include` variables
+ * did not pick: they will never be issued, so nothing waits for them. A
+ * variable not sent as a boolean (a default applies) decides nothing here.
+ */
+export function unpicked(index: PlanIndex, variables: Readonly<Record<string, unknown>> | undefined): number[] {
+  const out: number[] = [];
+  index.fetches.forEach((f, i) => {
+    if (f.conditions.some((c) => typeof variables?.[c.variable] === 'boolean' && variables[c.variable] !== c.when)) out.push(i);
+  });
+  return out;
 }
