@@ -19,6 +19,7 @@ import { limitPolicySchema } from './admission/limits/config.ts';
 import { persistedQueriesConfigSchema } from './admission/persisted-queries/config.ts';
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
 import { degradationConfigSchema } from './degradation/config.ts';
+import { fetchMergingConfigSchema } from './subgraphs/fetch-merge/config.ts';
 
 const authSchema = z
   .object({
@@ -62,6 +63,8 @@ export const gatewayConfigSchema = z
      * breakers (failureThresholdPercent 50, volumeThreshold 10, windowMs 10000, cooldownMs 5000).
      */
     subgraphBreaker: restBreakerConfigSchema.prefault({}),
+    /** One HTTP request for concurrent fetches of one request to the same subgraph (docs/subgraph-fetches.md). */
+    subgraphFetchMerging: fetchMergingConfigSchema.prefault({}),
     /** Keep-alive connections per subgraph origin. Default 64. */
     subgraphConnections: z.number().int().min(1).max(4096).default(64),
     /** Client token verification. */
@@ -124,6 +127,7 @@ const ENV: Record<string, string> = {
   GATEWAY_WATCH_SUPERGRAPH: 'watchSupergraph',
   GATEWAY_SUBGRAPH_TIMEOUT_MS: 'subgraphTimeoutMs',
   GATEWAY_SUBGRAPH_CONNECTIONS: 'subgraphConnections',
+  GATEWAY_SUBGRAPH_FETCH_MERGING: 'subgraphFetchMerging.enabled',
   GATEWAY_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   GATEWAY_JWT_SECRET: 'auth.jwtSecret',
   GATEWAY_JWKS_URL: 'auth.jwksUrl',
@@ -149,7 +153,7 @@ export const GATEWAY_ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'GATEW
 export function isGatewayEnvName(name: string): boolean {
   return GATEWAY_ENV_NAMES.includes(name) || SUBGRAPH_URL_ENV.test(name);
 }
-const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide']);
+const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide', 'subgraphFetchMerging.enabled']);
 
 function envValue(key: string, value: string): unknown {
   if (BOOLEAN_KEYS.has(key)) return value === 'true' ? true : value === 'false' ? false : value;

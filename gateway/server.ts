@@ -28,6 +28,7 @@ import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { startProtections } from './admission/protections.ts';
 import { countingQueryPlanCache } from './subgraphs/plan-cache.ts';
+import { FetchMerger } from './subgraphs/fetch-merge/merger.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { SubgraphHealth } from './subgraphs/health.ts';
 import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './subgraphs/supergraph-source.ts';
@@ -85,15 +86,18 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
 
   const degradation = createDegradation(config.degradation);
   const dataSources: StorefrontDataSource[] = [];
+  const merger = config.subgraphFetchMerging.enabled ? new FetchMerger({ maxWaitMs: config.subgraphFetchMerging.maxWaitMs }) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
     buildService: ({ name, url }) => {
-      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation });
+      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation, merger });
       dataSources.push(source);
       return source;
     },
     // Our store in place of the gateway's default one, to count its hits.
     queryPlannerConfig: { cache: countingQueryPlanCache(metrics.cacheLookup('query_plan')) },
+    // The merger holds a fetch back only where the plan says a partner is coming.
+    ...(merger ? { experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => merger.planResolved(requestContext.context, queryPlan, requestContext.request.variables) } : {}),
     logger: log,
   });
   // Admission needs the API schema and the @cost/@listSize the API schema no

@@ -17,6 +17,7 @@ import type { GatewayContext } from '../context.ts';
 import type { Degradation, FallbackSink } from '../degradation/degradation.ts';
 import { isWrite, writeMayHaveLanded } from '../degradation/writes.ts';
 import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
+import type { FetchMerger, SendOnce } from './fetch-merge/merger.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The
@@ -133,10 +134,12 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly breaker: UpstreamBreaker;
   readonly #metrics: GatewayMetrics;
   readonly #degradation: Degradation | undefined;
+  readonly #merger: FetchMerger | undefined;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger }) {
     super({ url: options.url, fetcher: options.fetcher });
     this.#degradation = options.degradation;
+    this.#merger = options.merger;
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs;
@@ -153,7 +156,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     const plan = this.#degradation?.plan(this.subgraphName, options.request);
     const context = options.context as Partial<GatewayContext>;
     try {
-      const response = await this.breaker.run(() => this.#fetch(options, plan?.timeoutMs ?? this.timeoutMs));
+      const response = await this.#send(options, plan?.timeoutMs ?? this.timeoutMs);
       stop({ outcome: 'ok' });
       return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {
@@ -167,6 +170,18 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     } finally {
       this.#metrics.subgraphBreakerState.set({ subgraph: this.subgraphName }, BREAKER_STATE_VALUE[this.breaker.state]);
     }
+  }
+
+  /**
+   * The send itself, where concurrent fetches of one request to this subgraph
+   * may go out as one HTTP request (fetch-merge/): one breaker call, one
+   * deadline, one set of headers per HTTP request; each fetch then gets its
+   * own slice of the answer (or the shared failure) back here.
+   */
+  #send(options: GraphQLDataSourceProcessOptions<GatewayContext>, timeoutMs: number) {
+    const once = (o: GraphQLDataSourceProcessOptions<GatewayContext>, t: number) => this.breaker.run(() => this.#fetch(o, t));
+    if (!this.#merger) return once(options, timeoutMs);
+    return this.#merger.fetch({ subgraph: this.subgraphName, options: options as GraphQLDataSourceProcessOptions<object>, timeoutMs, send: once as SendOnce, timedOut: () => this.#timedOut(timeoutMs) });
   }
 
   /** Where fallbacks of this request are recorded (the completeness signal reads them), counted as they are. */
@@ -196,14 +211,16 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
       if (deadline?.aborted) {
         throw storefrontError(ErrorCode.GATEWAY_TIMEOUT, `The request's deadline passed before the ${this.subgraphName} subgraph answered`, { details: { serviceName: this.subgraphName } });
       }
-      if (own.signal.aborted) {
-        throw storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs } });
-      }
+      if (own.signal.aborted) throw this.#timedOut(timeoutMs);
       throw this.unavailable('is unavailable');
     } finally {
       // super.process() has read the whole response by now.
       own.clear();
     }
+  }
+
+  #timedOut(timeoutMs: number): GraphQLError {
+    return storefrontError(ErrorCode.SUBGRAPH_TIMEOUT, `The ${this.subgraphName} subgraph did not answer within ${timeoutMs} ms`, { details: { serviceName: this.subgraphName, timeoutMs } });
   }
 
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {

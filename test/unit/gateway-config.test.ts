@@ -111,6 +111,15 @@ describe('gateway config', () => {
     });
   });
 
+  describe('subgraphFetchMerging', () => {
+    it('is on by default with a 1 s hold, switched off by GATEWAY_SUBGRAPH_FETCH_MERGING=false, and checked', () => {
+      assert.deepEqual(parseGatewayConfig({}).subgraphFetchMerging, { enabled: true, maxWaitMs: 1000 });
+      assert.deepEqual(loadGatewayConfig([], { GATEWAY_SUBGRAPH_FETCH_MERGING: 'false' }).subgraphFetchMerging, { enabled: false, maxWaitMs: 1000 });
+      const problems = problemsOf(() => parseGatewayConfig({ subgraphFetchMerging: { enabled: 'yes', maxWaitMs: -1, windowMs: 5 } }));
+      assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['subgraphFetchMerging', 'subgraphFetchMerging.enabled', 'subgraphFetchMerging.maxWaitMs'], problems.join('\n'));
+    });
+  });
+
   describe('ide', () => {
     const PRODUCTION_SECRETS = { identitySecret: 'p'.repeat(40), auth: { jwtSecret: 's'.repeat(40) } };
 
