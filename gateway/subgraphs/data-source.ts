@@ -17,6 +17,7 @@ import type { GatewayContext } from '../context.ts';
 import type { Degradation, FallbackSink } from '../degradation/degradation.ts';
 import { isWrite, writeMayHaveLanded } from '../degradation/writes.ts';
 import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
+import type { EntityCache } from '../cache/entity-cache.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The
@@ -133,10 +134,12 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly breaker: UpstreamBreaker;
   readonly #metrics: GatewayMetrics;
   readonly #degradation: Degradation | undefined;
+  readonly #cache: EntityCache | undefined;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; cache?: EntityCache }) {
     super({ url: options.url, fetcher: options.fetcher });
     this.#degradation = options.degradation;
+    this.#cache = options.cache;
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs;
@@ -153,7 +156,9 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     const plan = this.#degradation?.plan(this.subgraphName, options.request);
     const context = options.context as Partial<GatewayContext>;
     try {
-      const response = await this.breaker.run(() => this.#fetch(options, plan?.timeoutMs ?? this.timeoutMs));
+      const send = (request: GraphQLDataSourceProcessOptions<GatewayContext>['request']) => this.breaker.run(() => this.#fetch({ ...options, request }, plan?.timeoutMs ?? this.timeoutMs));
+      // The entity cache (gateway/cache) sits in front of the send: it looks up, sends only the misses through it, stores, reassembles.
+      const response = this.#cache ? await this.#cache.fetch(this.subgraphName, options, send) : await send(options.request);
       stop({ outcome: 'ok' });
       return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {

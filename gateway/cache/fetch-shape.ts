@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import stringify from 'safe-stable-stringify';
+
+/**
+ * What kind of subgraph fetch a query plan node sends, decided from its text
+ * alone (pure; memoised per text, since a plan sends the same few texts):
+ * - `entities`: `_entities(representations: $representations)` and nothing else,
+ *   cached per representation;
+ * - `root`: a query of root fields, cached as one answer;
+ * - `mutation`: never cached; what it returns is invalidated;
+ * - `other`: subscriptions, several operations, anything unexpected: passed through.
+ */
+export type FetchShape =
+  | { readonly kind: 'entities'; readonly variable: string }
+  | { readonly kind: 'root'; readonly fields: readonly string[] }
+  | { readonly kind: 'mutation' }
+  | { readonly kind: 'other' };
+
+const shapes = new LRUCache<string, FetchShape>({ max: 2000 });
+
+export function fetchShapeOf(query: string): FetchShape {
+  let shape = shapes.get(query);
+  if (!shape) {
+    shape = classify(query);
+    shapes.set(query, shape);
+  }
+  return shape;
+}
+
+function classify(query: string): FetchShape {
+  let operation: OperationDefinitionNode | undefined;
+  try {
+    const document = parse(query, { noLocation: true });
+    if (document.definitions.length !== 1 || document.definitions[0]!.kind !== Kind.OPERATION_DEFINITION) return { kind: 'other' };
+    operation = document.definitions[0];
+  } catch {
+    return { kind: 'other' };
+  }
+  if (operation.operation === 'mutation') return { kind: 'mutation' };
+  if (operation.operation !== 'query') return { kind: 'other' };
+  const selections = operation.selectionSet.selections;
+  if (selections.some((s) => s.kind !== Kind.FIELD)) return { kind: 'other' };
+  const fields = selections.map((s) => (s.kind === Kind.FIELD ? s : undefined)!);
+  if (fields.length === 1 && fields[0]!.name.value === '_entities') {
+    const argument = fields[0]!.arguments?.find((a) => a.name.value === 'representations');
+    if (argument?.value.kind !== Kind.VARIABLE || fields[0]!.alias) return { kind: 'other' };
+    return { kind: 'entities', variable: argument.value.name.value };
+  }
+  // Introspection and _service are the gateway's own business, never cached.
+  if (fields.some((f) => f.name.value.startsWith('_'))) return { kind: 'other' };
+  return { kind: 'root', fields: fields.map((f) => f.name.value) };
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * Everything a fetch's answer depends on besides the representations: the
+ * subgraph, the operation text (its selection and arguments) and every other
+ * variable, in a key order that does not depend on how the client wrote them.
+ * The identity is deliberately absent: only public answers are ever stored.
+ */
+export function operationKey(subgraph: string, query: string, variables: Readonly<Record<string, unknown>> | undefined, except?: string): string {
+  const rest = except && variables ? { ...variables, [except]: undefined } : variables ?? {};
+  return sha(`${subgraph}\n${query}\n${stringify(rest)}`);
+}
+
+/** Key of one entity's answer: readable prefix for operators, then a hash of what it depends on. */
+export function entityKey(subgraph: string, representation: unknown, operation: string): string {
+  return `e:${subgraph}:${typenameOf(representation) ?? '?'}:${sha(`${stringify(representation)}\n${operation}`)}`;
+}
+
+export function rootKey(subgraph: string, operation: string): string {
+  return `r:${subgraph}:${operation}`;
+}
+
+export function typenameOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const typename = (value as Record<string, unknown>)['__typename'];
+  return typeof typename === 'string' ? typename : undefined;
+}
+
+/** `Product` → `product`, the tag of every entry holding a Product. */
+export function typeTag(typename: string): string {
+  return typename.charAt(0).toLowerCase() + typename.slice(1);
+}
+
+/**
+ * Tag of one entity by its key fields (`product:prod-00042`): the `id` when the
+ * key is a single id, else the key fields' stable JSON. Null when the value
+ * has no typename or no key fields the gateway can read.
+ */
+export function entityTag(value: unknown): string | undefined {
+  const typename = typenameOf(value);
+  if (!typename) return undefined;
+  const { __typename: _, ...fields } = value as Record<string, unknown>;
+  const id = fields['id'];
+  if (typeof id === 'string' || typeof id === 'number') return `${typeTag(typename)}:${id}`;
+  return Object.keys(fields).length > 0 ? `${typeTag(typename)}:${stringify(fields)}` : undefined;
+}
+
+const MAX_TAGS = 500;
+
+/**
+ * Tags of an answer: its type and entity tags, found wherever the planner asked
+ * for `__typename` and `id` (it does at every entity boundary). Bounded: a huge
+ * list is purged by its type tag instead.
+ */
+export function tagsOf(data: unknown, into: Set<string> = new Set()): Set<string> {
+  const visit = (value: unknown): void => {
+    if (into.size >= MAX_TAGS || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const typename = typenameOf(record);
+    if (typename && (typeof record['id'] === 'string' || typeof record['id'] === 'number')) {
+      into.add(typeTag(typename));
+      into.add(`${typeTag(typename)}:${record['id']}`);
+    }
+    for (const child of Object.values(record)) visit(child);
+  };
+  visit(data);
+  return into;
+}
