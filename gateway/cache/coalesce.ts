@@ -13,10 +13,12 @@ interface Flight<T> {
 export class Coalescer {
   readonly #inFlight = new Map<string, Flight<unknown>>();
 
-  async run<T extends { readonly response: { data?: unknown; errors?: unknown; extensions?: unknown } }>(key: string, work: () => Promise<T>): Promise<T & { joined: boolean }> {
+  /** `onJoin` runs at once when this call joins work in flight (metrics count a stampede as it forms). */
+  async run<T extends { readonly response: { data?: unknown; errors?: unknown; extensions?: unknown } }>(key: string, work: () => Promise<T>, onJoin?: () => void): Promise<T & { joined: boolean }> {
     const pending = this.#inFlight.get(key) as Flight<T> | undefined;
     if (pending) {
       pending.followers++;
+      onJoin?.();
       const { result, snapshot } = await pending.done;
       // Each follower gets its own copy, parsed from a snapshot taken before the
       // leader's request could change the objects: the gateway merges answers in place.

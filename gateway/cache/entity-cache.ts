@@ -58,10 +58,14 @@ export class EntityCache {
     return this.#store;
   }
 
-  async fetch(subgraph: string, options: GraphQLDataSourceProcessOptions<GatewayContext>, send: Send): Promise<SubgraphResponse> {
+  async fetch(subgraph: string, options: GraphQLDataSourceProcessOptions<GatewayContext>, sendToSubgraph: Send): Promise<SubgraphResponse> {
     const { request } = options;
-    if (options.kind !== 'incoming operation' || !request.query) return send(request);
-    const context = options.context as object;
+    if (options.kind !== 'incoming operation' || !request.query) return sendToSubgraph(request);
+    const report = reportOf(options.context as object);
+    const send: Send = (request) => {
+      report.fetches++;
+      return sendToSubgraph(request);
+    };
     const hint = options.incomingRequestContext.overallCachePolicy as CacheHint | undefined;
     const shape = fetchShapeOf(request.query);
     if (shape.kind === 'mutation') return this.#mutation(request, send);
@@ -69,7 +73,6 @@ export class EntityCache {
     const variable = shape.kind === 'entities' ? shape.variable : undefined;
     const operation = operationKey(subgraph, request.query, request.variables, variable);
     if (this.#policies.get(operation) === false) return this.#sendAndLearn(operation, request, send);
-    const report = reportOf(context);
     if (shape.kind === 'root') return this.#root(subgraph, operation, request, send, report, hint);
     const representations = request.variables?.[variable!];
     if (!Array.isArray(representations) || representations.length === 0) return send(request);
@@ -155,14 +158,20 @@ export class EntityCache {
     // private, and a private answer must never reach another identity.
     if (this.#coalescer && this.#policies.get(operation) === true) {
       const key = `${operation}\n${stringify(request.variables ?? {})}`;
-      const { response, header, joined } = await this.#coalescer.run(key, async () => {
-        const response = await send(request);
-        return { response, header: response.http?.headers.get('cache-control') ?? null };
-      });
-      const policy = this.#learn(operation, header);
-      if (joined) {
+      const onJoin = () => {
         report.coalesced++;
         this.#metrics.coalesced.inc({ subgraph });
+      };
+      const { response, header, joined } = await this.#coalescer.run(
+        key,
+        async () => {
+          const response = await send(request);
+          return { response, header: response.http?.headers.get('cache-control') ?? null };
+        },
+        onJoin,
+      );
+      const policy = this.#learn(operation, header);
+      if (joined) {
         // The leader's send restricted the leader's request; this one's is restricted here.
         hint?.restrict(policy.cacheable ? { maxAge: policy.maxAgeSeconds, scope: 'PUBLIC' } : { maxAge: 0 });
       }

@@ -21,7 +21,7 @@ export function entityCachePlugin(options: { exposeInExtensions: boolean }): Apo
           if (!report) return;
           if (options.exposeInExtensions && response.body.kind === 'single') {
             const result = response.body.singleResult;
-            result.extensions = { ...result.extensions, cache: { hits: report.hits, misses: report.misses, stale: report.stale, coalesced: report.coalesced } };
+            result.extensions = { ...result.extensions, cache: { hits: report.hits, misses: report.misses, stale: report.stale, coalesced: report.coalesced, subgraphFetches: report.fetches } };
           }
           if (!isGet || report.tags.size === 0) return;
           // Runs before Apollo's cache-control plugin writes the header: the same decision, from the same policy.

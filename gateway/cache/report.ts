@@ -7,6 +7,8 @@ export interface CacheReport {
   stale: number;
   /** Fetches not sent because an identical one was in flight. */
   coalesced: number;
+  /** Requests this client request actually sent to subgraphs. */
+  fetches: number;
   /** Tags of every cached or cacheable answer this request used. */
   readonly tags: Set<string>;
 }
@@ -16,7 +18,7 @@ const reports = new WeakMap<object, CacheReport>();
 
 export function reportOf(context: object): CacheReport {
   let report = reports.get(context);
-  if (!report) reports.set(context, (report = { hits: 0, misses: 0, stale: 0, coalesced: 0, tags: new Set() }));
+  if (!report) reports.set(context, (report = { hits: 0, misses: 0, stale: 0, coalesced: 0, fetches: 0, tags: new Set() }));
   return report;
 }
 

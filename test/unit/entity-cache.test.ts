@@ -170,7 +170,8 @@ describe('entity cache', () => {
       assert.equal(store.bytes, 0, header);
       const context = {};
       await cache.fetch('user', fetchOptions(['u1'], context), subgraph.send);
-      assert.equal(peekReport(context), undefined, 'a fetch known to be uncacheable is not even looked up');
+      const report = peekReport(context)!;
+      assert.deepEqual([report.hits, report.misses, report.fetches], [0, 0, 1], 'a fetch known to be uncacheable is not even looked up, only sent');
     }
   });
 
