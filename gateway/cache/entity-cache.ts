@@ -1,4 +1,5 @@
 import type { RemoteGraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { getNamedType, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import stringify from 'safe-stable-stringify';
 import type { Logger } from '../../common/logger.ts';
@@ -68,18 +69,19 @@ export class EntityCache {
     };
     const hint = options.incomingRequestContext.overallCachePolicy as CacheHint | undefined;
     const shape = fetchShapeOf(request.query);
-    if (shape.kind === 'mutation') return this.#mutation(request, send);
+    if (shape.kind === 'mutation') return this.#mutation(request, send, changedTypes(shape.fields, options.incomingRequestContext.schema));
     if (shape.kind === 'other') return send(request);
     const variable = shape.kind === 'entities' ? shape.variable : undefined;
     const operation = operationKey(subgraph, request.query, request.variables, variable);
     if (this.#policies.get(operation) === false) return this.#sendAndLearn(operation, request, send);
-    if (shape.kind === 'root') return this.#root(subgraph, operation, request, send, report, hint);
+    const schema = options.incomingRequestContext.schema;
+    if (shape.kind === 'root') return this.#root(subgraph, operation, request, send, report, hint, schema);
     const representations = request.variables?.[variable!];
     if (!Array.isArray(representations) || representations.length === 0) return send(request);
-    return this.#entities(subgraph, operation, variable!, representations, request, send, report, hint);
+    return this.#entities(subgraph, operation, variable!, representations, request, send, report, hint, schema);
   }
 
-  async #root(subgraph: string, operation: string, request: SubgraphRequest, send: Send, report: CacheReport, hint: CacheHint | undefined): Promise<SubgraphResponse> {
+  async #root(subgraph: string, operation: string, request: SubgraphRequest, send: Send, report: CacheReport, hint: CacheHint | undefined, schema: GraphQLSchema): Promise<SubgraphResponse> {
     const key = rootKey(subgraph, operation);
     const [found] = await this.#lookup([key]);
     const result = this.#record(report, subgraph, 'Query', found);
@@ -87,12 +89,12 @@ export class EntityCache {
       const entry = found as Exclude<Found, 'stale' | undefined>;
       restrictTo(hint, entry.expiresAt);
       const data = JSON.parse(entry.value) as Record<string, unknown>;
-      for (const tag of rootTags(subgraph, request, data)) report.tags.add(tag);
+      for (const tag of rootTags(subgraph, request, data, schema)) report.tags.add(tag);
       return { data };
     }
     const { response, policy } = await this.#send(subgraph, operation, request, send, report, hint);
     if (policy.cacheable && !response.errors?.length && response.data) {
-      const tags = rootTags(subgraph, request, response.data);
+      const tags = rootTags(subgraph, request, response.data, schema);
       for (const tag of tags) report.tags.add(tag);
       await this.#save([{ key, value: JSON.stringify(response.data), ttlMs: policy.maxAgeSeconds * 1000, tags: [...tags] }]);
     }
@@ -108,6 +110,7 @@ export class EntityCache {
     send: Send,
     report: CacheReport,
     hint: CacheHint | undefined,
+    schema: GraphQLSchema,
   ): Promise<SubgraphResponse> {
     const keys = representations.map((representation) => entityKey(subgraph, representation, operation));
     const found = await this.#lookup(keys);
@@ -123,7 +126,7 @@ export class EntityCache {
       const { value, expiresAt } = entry as Exclude<Found, 'stale' | undefined>;
       entities[i] = JSON.parse(value);
       earliest = Math.min(earliest, expiresAt);
-      addEntityTags(subgraph, representations[i], entities[i], report.tags);
+      addEntityTags(subgraph, representations[i], entities[i], report.tags, schema);
     });
     if (missing.length === 0) {
       restrictTo(hint, earliest);
@@ -139,7 +142,7 @@ export class EntityCache {
       const ttlMs = policy.maxAgeSeconds * 1000;
       await this.#save(
         missing.map((i, j) => {
-          const tags = addEntityTags(subgraph, representations[i], fetched[j], new Set());
+          const tags = addEntityTags(subgraph, representations[i], fetched[j], new Set(), schema);
           for (const tag of tags) report.tags.add(tag);
           return { key: keys[i]!, value: JSON.stringify(fetched[j] ?? null), ttlMs, tags: [...tags] };
         }),
@@ -198,10 +201,10 @@ export class EntityCache {
    * `type:id` tags, not whole types), so the next read of what it changed
    * is fresh. A failed purge is logged: the write itself succeeded.
    */
-  async #mutation(request: SubgraphRequest, send: Send): Promise<SubgraphResponse> {
+  async #mutation(request: SubgraphRequest, send: Send, changed: ReadonlyMap<string, string>): Promise<SubgraphResponse> {
     const response = await send(request);
     if (!response.data) return response;
-    const tags = [...tagsOf(response.data)].filter((tag) => tag.includes(':'));
+    const tags = changedTags(response.data, changed);
     if (tags.length === 0) return response;
     try {
       await this.#store.purge(tags);
@@ -238,25 +241,56 @@ export class EntityCache {
   }
 }
 
+/** Response name → the type each root field of a mutation returns (its named type in the API schema). */
+function changedTypes(fields: readonly { readonly responseName: string; readonly name: string }[], schema: GraphQLSchema): Map<string, string> {
+  const mutation = schema.getMutationType()?.getFields();
+  const types = new Map<string, string>();
+  for (const { responseName, name } of fields) {
+    const field = mutation?.[name];
+    if (field) types.set(responseName, getNamedType(field.type).name);
+  }
+  return types;
+}
+
+/**
+ * What a mutation changed: the objects its root fields return (`cart:cart-user-0005`),
+ * by `id`, not the entities nested in them: adding a product to a cart changes
+ * the cart, not the product, and purging every product of the cart would empty
+ * the cache for nothing.
+ */
+function changedTags(data: Record<string, unknown>, changed: ReadonlyMap<string, string>): string[] {
+  const tags = new Set<string>();
+  for (const [responseName, value] of Object.entries(data)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === null || typeof item !== 'object') continue;
+      const record = item as Record<string, unknown>;
+      const typename = typenameOf(record) ?? changed.get(responseName);
+      const id = record['id'];
+      if (typename && (typeof id === 'string' || typeof id === 'number')) tags.add(`${typeTag(typename)}:${id}`);
+    }
+  }
+  return [...tags];
+}
+
 /**
  * Tags of a root-field answer: its subgraph (`subgraph:catalog`), its fields
  * (`query:featuredProducts`) and the entities in it (`product`, `product:prod-00042`).
  */
-function rootTags(subgraph: string, request: SubgraphRequest, data: unknown): Set<string> {
+function rootTags(subgraph: string, request: SubgraphRequest, data: unknown, schema: GraphQLSchema): Set<string> {
   const tags = new Set([`subgraph:${subgraph}`]);
   const shape = fetchShapeOf(request.query!);
   if (shape.kind === 'root') for (const field of shape.fields) tags.add(`query:${field}`);
-  return tagsOf(data, tags);
+  return tagsOf(data, tags, schema, schema.getQueryType()?.name);
 }
 
 /** Tags of an entity's answer: its subgraph, its type and key (from its representation), and the entities nested in it. */
-function addEntityTags(subgraph: string, representation: unknown, answer: unknown, into: Set<string>): Set<string> {
+function addEntityTags(subgraph: string, representation: unknown, answer: unknown, into: Set<string>, schema: GraphQLSchema): Set<string> {
   into.add(`subgraph:${subgraph}`);
   const typename = typenameOf(representation);
   if (typename) into.add(typeTag(typename));
   const tag = entityTag(representation);
   if (tag) into.add(tag);
-  return tagsOf(answer, into);
+  return tagsOf(answer, into, schema, typename);
 }
 
 /** Restricts the client response's Cache-Control to what is left of a cached answer's life. */

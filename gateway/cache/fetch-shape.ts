@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { getNamedType, isInterfaceType, isObjectType, Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import stringify from 'safe-stable-stringify';
 
@@ -15,7 +15,7 @@ import stringify from 'safe-stable-stringify';
 export type FetchShape =
   | { readonly kind: 'entities'; readonly variable: string }
   | { readonly kind: 'root'; readonly fields: readonly string[] }
-  | { readonly kind: 'mutation' }
+  | { readonly kind: 'mutation'; readonly fields: readonly { readonly responseName: string; readonly name: string }[] }
   | { readonly kind: 'other' };
 
 const shapes = new LRUCache<string, FetchShape>({ max: 2000 });
@@ -38,11 +38,10 @@ function classify(query: string): FetchShape {
   } catch {
     return { kind: 'other' };
   }
-  if (operation.operation === 'mutation') return { kind: 'mutation' };
+  const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s] : []));
+  if (operation.operation === 'mutation') return { kind: 'mutation', fields: fields.map((f) => ({ responseName: f.alias?.value ?? f.name.value, name: f.name.value })) };
   if (operation.operation !== 'query') return { kind: 'other' };
-  const selections = operation.selectionSet.selections;
-  if (selections.some((s) => s.kind !== Kind.FIELD)) return { kind: 'other' };
-  const fields = selections.map((s) => (s.kind === Kind.FIELD ? s : undefined)!);
+  if (fields.length !== operation.selectionSet.selections.length) return { kind: 'other' };
   if (fields.length === 1 && fields[0]!.name.value === '_entities') {
     const argument = fields[0]!.arguments?.find((a) => a.name.value === 'representations');
     if (argument?.value.kind !== Kind.VARIABLE || fields[0]!.alias) return { kind: 'other' };
@@ -103,25 +102,31 @@ export function entityTag(value: unknown): string | undefined {
 const MAX_TAGS = 500;
 
 /**
- * Tags of an answer: its type and entity tags, found wherever the planner asked
- * for `__typename` and `id` (it does at every entity boundary). Bounded: a huge
+ * Tags of an answer: the type and entity tags of every object in it with an
+ * `id`, its type read from `__typename` or, where the planner did not ask for
+ * it, from the schema (`type`: the type of `data` itself). Bounded: a huge
  * list is purged by its type tag instead.
  */
-export function tagsOf(data: unknown, into: Set<string> = new Set()): Set<string> {
-  const visit = (value: unknown): void => {
+export function tagsOf(data: unknown, into: Set<string> = new Set(), schema?: GraphQLSchema, type?: string): Set<string> {
+  const visit = (value: unknown, expected: string | undefined): void => {
     if (into.size >= MAX_TAGS || value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      for (const item of value) visit(item);
+      for (const item of value) visit(item, expected);
       return;
     }
     const record = value as Record<string, unknown>;
-    const typename = typenameOf(record);
+    const typename = typenameOf(record) ?? expected;
     if (typename && (typeof record['id'] === 'string' || typeof record['id'] === 'number')) {
       into.add(typeTag(typename));
       into.add(`${typeTag(typename)}:${record['id']}`);
     }
-    for (const child of Object.values(record)) visit(child);
+    const objectType = typename && schema ? schema.getType(typename) : undefined;
+    const fields = objectType && (isObjectType(objectType) || isInterfaceType(objectType)) ? objectType.getFields() : undefined;
+    for (const [name, child] of Object.entries(record)) {
+      const field = fields?.[name];
+      visit(child, field ? getNamedType(field.type).name : undefined);
+    }
   };
-  visit(data);
+  visit(data, type);
   return into;
 }

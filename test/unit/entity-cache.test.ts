@@ -29,7 +29,7 @@ describe('fetch shapes', () => {
   it('tells entity fetches, root queries, mutations and the rest apart', () => {
     assert.deepEqual(fetchShapeOf('query Q__catalog__1($representations:[_Any!]!){_entities(representations:$representations){...on Product{name}}}'), { kind: 'entities', variable: 'representations' });
     assert.deepEqual(fetchShapeOf('query{featuredProducts{__typename id name}}'), { kind: 'root', fields: ['featuredProducts'] });
-    assert.deepEqual(fetchShapeOf('mutation{addToCart(productId:"p"){id}}'), { kind: 'mutation' });
+    assert.deepEqual(fetchShapeOf('mutation{addToCart(productId:"p"){id} r:removeFromCart(productId:"q"){id}}'), { kind: 'mutation', fields: [{ responseName: 'addToCart', name: 'addToCart' }, { responseName: 'r', name: 'removeFromCart' }] });
     for (const query of ['subscription{x}', '{__schema{types{name}}}', '{_service{sdl}}', 'query{...F} fragment F on Query{a}', 'not graphql', 'query A{a} query B{b}', '{e:_entities(representations:$r){__typename}}']) {
       assert.equal(fetchShapeOf(query).kind, 'other', query);
     }
