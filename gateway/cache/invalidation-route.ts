@@ -26,8 +26,8 @@ const bodySchema = z
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * POST /cache/invalidate: purges entries by tag from this replica's memory, Redis
- * and (through Redis pub/sub) every replica's memory. Only with the shared secret
+ * POST /cache/invalidate: purges entries by tag from this replica's memory and Redis
+ * (so every replica sharing it). Only with the shared secret
  * (`Authorization: Bearer <secret>`), compared in constant time over digests so
  * neither its content nor its length leaks through timing.
  */

@@ -39,17 +39,17 @@ export interface RedisCacheStoreOptions {
 
 /**
  * Entries shared by every replica through Redis (`SET key "<expiresAt>\n<json>" PX ttl`,
- * tags as sets). Redis is an optimisation, never a dependency: while it is
- * unreachable the replica caches in its own memory (logged once per outage,
- * `storefront_gateway_entity_cache_shared` 0), and that memory is dropped when
- * Redis returns, since it may hold entries purged meanwhile. Purges are also
- * published, so every replica's fallback memory drops them within milliseconds.
+ * tags as sets). With Redis up there is no per-process layer in front of it, so
+ * a purge is seen by every replica the moment the script has run. Redis is an
+ * optimisation, never a dependency: while it is unreachable the replica caches
+ * in its own memory (logged once per outage, `storefront_gateway_entity_cache_shared`
+ * 0). A purge cannot reach other replicas' memories then, so it fails loudly
+ * (the endpoint answers 503), and each replica drops its memory when Redis
+ * returns, since it may hold entries purged meanwhile.
  */
 export class RedisCacheStore implements CacheStore {
   readonly #redis: Redis;
-  readonly #subscriber: Redis;
   readonly #prefix: string;
-  readonly #channel: string;
   readonly #maxTtlMs: number;
   readonly #fallback: MemoryCacheStore;
   readonly #logger: Logger;
@@ -57,42 +57,39 @@ export class RedisCacheStore implements CacheStore {
 
   constructor(options: RedisCacheStoreOptions) {
     this.#prefix = options.keyPrefix;
-    this.#channel = `${options.keyPrefix}invalidations`;
     this.#maxTtlMs = options.maxTtlMs;
     this.#logger = options.logger;
     this.#fallback = new MemoryCacheStore(options.fallbackBytes);
-    const connection = {
+    this.#redis = new Redis(options.url, {
       // Fail at once while disconnected instead of queueing: a fetch must never wait for Redis to return.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       disconnectTimeout: 100,
-    };
-    this.#redis = new Redis(options.url, connection);
+    });
     this.#redis.defineCommand('storefrontCachePurge', { numberOfKeys: 0, lua: PURGE_SCRIPT });
     this.#redis.on('error', (error: Error) => this.#markDegraded(error.message));
     this.#redis.on('ready', () => this.#markHealthy());
-    // A subscribed connection can send nothing else, hence its own; it
-    // resubscribes by itself after a reconnect (ioredis autoResubscribe).
-    this.#subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true, commandTimeout: undefined });
-    this.#subscriber.on('error', () => {});
-    this.#subscriber.on('message', (_channel: string, message: string) => this.#onRemotePurge(message));
-    void this.#subscriber.subscribe(this.#channel).catch(() => {});
   }
 
   shared(): boolean {
     return !this.#degraded && this.#redis.status === 'ready';
   }
 
-  /** Resolves once both connections are up (tests, start-up log). */
+  /** Resolves true once connected, false if not within `timeoutMs` (the store still works, on memory). */
   async whenReady(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.shared() && this.#subscriber.status === 'ready') return true;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return false;
+    if (this.#redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        this.#redis.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#redis.once('ready', onReady);
+    });
   }
 
   async getMany(keys: readonly string[]): Promise<Found[]> {
@@ -138,31 +135,19 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /**
-   * Purges Redis and tells every replica. Throws when Redis cannot be reached:
+   * Purges Redis (so every replica) and this replica's memory. Throws when Redis cannot be reached:
    * the entries there would outlive the outage, so the caller must know the
    * purge did not happen (the endpoint answers 503 and is retried).
    */
   async purge(tags: readonly string[]): Promise<number> {
     const local = this.#fallback.purgeSync(tags);
     if (tags.length === 0) return local;
-    const removed = await this.#redis.storefrontCachePurge(this.#prefix, ...tags);
-    await this.#redis.publish(this.#channel, JSON.stringify(tags));
-    return removed + local;
+    return local + (await this.#redis.storefrontCachePurge(this.#prefix, ...tags));
   }
 
   async close(): Promise<void> {
     this.#redis.disconnect();
-    this.#subscriber.disconnect();
     await this.#fallback.close();
-  }
-
-  #onRemotePurge(message: string): void {
-    try {
-      const tags: unknown = JSON.parse(message);
-      if (Array.isArray(tags)) this.#fallback.purgeSync(tags.filter((t): t is string => typeof t === 'string'));
-    } catch {
-      this.#logger.warn('ignored a malformed cache invalidation message');
-    }
   }
 
   #markDegraded(reason: string): void {
