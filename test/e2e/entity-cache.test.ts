@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startGateway } from '../../gateway/server.ts';
+import { logEvents } from '../support/log-events.ts';
 import { operation } from '../support/operations.ts';
-import { gatewayConfigFor, invalidateCache, silentLogger, startSystem, TEST_CACHE_SECRET, tokenFor, type GraphQLResponse, type System } from '../support/system.ts';
+import { gatewayConfigFor, invalidateCache, postGraphQL, silentLogger, startSystem, TEST_CACHE_SECRET, tokenFor, type GraphQLResponse, type System } from '../support/system.ts';
 
 const FRONT_PAGE = operation('web', 'FrontPage');
 const ADD_TO_CART = operation('web', 'AddToCart');
@@ -88,6 +89,29 @@ describe('entity cache on the storefront (memory)', () => {
     assert.equal((await invalidated()) - before, 2, 'each purged the cart it returned (cart:cart-user-0004)');
     const page = (await frontPage('user-0004')).body.data as unknown as FrontPage;
     assert.equal(page.me.cart.items.find((i) => i.product.id === 'prod-00123')!.quantity, quantity(second));
+  });
+
+  it('says in the request log whether the cache answered', async () => {
+    const logs = logEvents();
+    const gateway = await startGateway(gatewayConfigFor(system.subgraphs), logs.logger);
+    try {
+      const token = await tokenFor('user-0005');
+      const statuses: unknown[] = [];
+      for (let i = 0; i < 2; i++) {
+        const line = logs.next('graphql request');
+        await postGraphQL(gateway.url, { query: FRONT_PAGE }, { token });
+        statuses.push((await line)['cache']);
+      }
+      for (let i = 0; i < 2; i++) {
+        const line = logs.next('graphql request');
+        await postGraphQL(gateway.url, { query: '{ me { id } }' }, { token });
+        statuses.push((await line)['cache']);
+      }
+      // A fetch never seen is looked up once; once its answer said private, it is not.
+      assert.deepEqual(statuses, ['miss', 'hit', 'miss', 'none']);
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it('counts hits and misses per subgraph and type in /metrics', async () => {
