@@ -178,3 +178,18 @@ describe('Cache-Tag', () => {
     assert.equal(response.headers.get('cache-tag'), null);
   });
 });
+
+// Last: it stops a subgraph of this file's system.
+describe('while a subgraph is down', () => {
+  it('what is cached is still served, complete, until it expires; what is not falls back as before', async () => {
+    const query = '{ featuredProducts { id price { effectivePrice { formatted } } } }';
+    const warm = await system.graphql({ query });
+    await system.subgraphs.pricing.stop();
+    const during = await system.graphql({ query });
+    assert.deepEqual(during.body.data, warm.body.data, 'prices from cache');
+    assert.equal(during.headers.get('x-storefront-completed'), 'true');
+    const uncached = await system.graphql({ query: '{ product(id: "prod-00077") { price { listPrice { formatted } } } }' });
+    assert.equal((uncached.body.data as { product: { price: unknown } }).product.price, null, 'not cached: the price fallback');
+    assert.equal(uncached.headers.get('x-storefront-completed'), 'false');
+  });
+});
