@@ -169,7 +169,7 @@ export class EntityCache {
         key,
         async () => {
           const response = await send(request);
-          return { response, header: response.http?.headers.get('cache-control') ?? null };
+          return { response, header: headerOf(response) };
         },
         onJoin,
       );
@@ -181,18 +181,19 @@ export class EntityCache {
       return { response, policy };
     }
     const response = await send(request);
-    return { response, policy: this.#learn(operation, response.http?.headers.get('cache-control')) };
+    return { response, policy: this.#learn(operation, headerOf(response)) };
   }
 
   async #sendAndLearn(operation: string, request: SubgraphRequest, send: Send): Promise<SubgraphResponse> {
     const response = await send(request);
-    this.#learn(operation, response.http?.headers.get('cache-control'));
+    this.#learn(operation, headerOf(response));
     return response;
   }
 
+  /** `header` undefined: no HTTP answer (a fallback the data source stood in with), which says nothing about the fetch's policy. */
   #learn(operation: string, header: string | null | undefined): CachePolicy {
     const policy = policyOf(header, this.#maxTtlSeconds);
-    this.#policies.set(operation, policy.cacheable);
+    if (header !== undefined) this.#policies.set(operation, policy.cacheable);
     return policy;
   }
 
@@ -291,6 +292,11 @@ function addEntityTags(subgraph: string, representation: unknown, answer: unknow
   const tag = entityTag(representation);
   if (tag) into.add(tag);
   return tagsOf(answer, into, schema, typename);
+}
+
+/** The subgraph's Cache-Control (null when it sent none), or undefined when no subgraph answered (a stand-in response). */
+function headerOf(response: SubgraphResponse): string | null | undefined {
+  return response.http ? (response.http.headers.get('cache-control') ?? null) : undefined;
 }
 
 /** Restricts the client response's Cache-Control to what is left of a cached answer's life. */

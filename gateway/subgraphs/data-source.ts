@@ -151,14 +151,20 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    if (!this.#cache) return this.#send(options);
+    // The entity cache (gateway/cache) sits in front of the send: it looks up,
+    // sends only the misses through #send (timed, breaker, fallbacks for what
+    // failed of them), stores, and reassembles.
+    return this.#cache.fetch(this.subgraphName, options, (request) => this.#send({ ...options, request }));
+  }
+
+  async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const stop = this.#metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
     // Optional data: its own (short) budget, and fallbacks in place of failures (gateway/degradation).
     const plan = this.#degradation?.plan(this.subgraphName, options.request);
     const context = options.context as Partial<GatewayContext>;
     try {
-      const send = (request: GraphQLDataSourceProcessOptions<GatewayContext>['request']) => this.breaker.run(() => this.#fetch({ ...options, request }, plan?.timeoutMs ?? this.timeoutMs));
-      // The entity cache (gateway/cache) sits in front of the send: it looks up, sends only the misses through it, stores, reassembles.
-      const response = this.#cache ? await this.#cache.fetch(this.subgraphName, options, send) : await send(options.request);
+      const response = await this.breaker.run(() => this.#fetch(options, plan?.timeoutMs ?? this.timeoutMs));
       stop({ outcome: 'ok' });
       return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {

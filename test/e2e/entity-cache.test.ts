@@ -184,10 +184,20 @@ describe('while a subgraph is down', () => {
   it('what is cached is still served, complete, until it expires; what is not falls back as before', async () => {
     const query = '{ featuredProducts { id price { effectivePrice { formatted } } } }';
     const warm = await system.graphql({ query });
+    const token = await tokenFor('user-0006');
+    await frontPage('user-0006');
+    const added = 'prod-09500';
+    await system.graphql({ query: ADD_TO_CART, variables: { productId: added } }, { token });
     await system.subgraphs.pricing.stop();
     const during = await system.graphql({ query });
     assert.deepEqual(during.body.data, warm.body.data, 'prices from cache');
     assert.equal(during.headers.get('x-storefront-completed'), 'true');
+    // One entity fetch, some cached, one not: the cached ones are served, only the other falls back.
+    const page = await frontPage('user-0006');
+    const items = (page.body.data as unknown as { me: { cart: { items: { product: { id: string; price: unknown } }[] } } }).me.cart.items;
+    assert.ok(items.length > 1);
+    for (const { product } of items) assert.equal(product.price === null, product.id === added, `${product.id}: ${JSON.stringify(product.price)}`);
+    assert.equal(page.headers.get('x-storefront-completed'), 'false');
     const uncached = await system.graphql({ query: '{ product(id: "prod-00077") { price { listPrice { formatted } } } }' });
     assert.equal((uncached.body.data as { product: { price: unknown } }).product.price, null, 'not cached: the price fallback');
     assert.equal(uncached.headers.get('x-storefront-completed'), 'false');
