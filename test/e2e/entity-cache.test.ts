@@ -142,11 +142,19 @@ describe('cache invalidation endpoint', () => {
       assert.equal(refused.status, 401, String(secret));
       assert.equal((refused.body['errors'] as { extensions: { code: string } }[])[0]!.extensions.code, 'UNAUTHENTICATED');
     }
-    for (const body of [{}, { tags: [] }, { tags: ['a b'] }, { type: 'Product', tags: ['x'] }, { keys: ['x'] }, { type: 'not a type!' }, { tags: ['x'], extra: 1 }, '{"tags":']) {
+    const tooMany = { tags: Array.from({ length: 1001 }, (_, i) => `product:${i}`) };
+    const tooLong = { tags: ['x'.repeat(257)] };
+    for (const body of [{}, { tags: [] }, { tags: ['a b'] }, { tags: ['a,b'] }, { tags: ['a\nb'] }, { tags: [42] }, tooMany, tooLong, { type: 'Product', tags: ['x'] }, { keys: ['x'] }, { type: 'not a type!' }, { tags: ['x'], extra: 1 }, '{"tags":', '[]', 'null']) {
       const refused = await invalidateCache(system.gateway.url, body);
       assert.equal(refused.status, 400, JSON.stringify(body));
       assert.equal((refused.body['errors'] as { extensions: { code: string } }[])[0]!.extensions.code, 'BAD_REQUEST');
     }
+  });
+
+  it('refuses a body over the gateway\'s size limit (413) before reading it as JSON', async () => {
+    const refused = await invalidateCache(system.gateway.url, { tags: ['x'], pad: 'p'.repeat(2 * 1024 * 1024) });
+    assert.equal(refused.status, 413);
+    assert.equal((refused.body['errors'] as { extensions: { code: string } }[])[0]!.extensions.code, 'PAYLOAD_TOO_LARGE');
   });
 
   it('does not exist without a configured secret: no anonymous purge', async () => {
