@@ -1,3 +1,8 @@
+/** What a follower gets when the work it joined failed: the failure was the leader's (its deadline, its breaker), not the follower's. */
+export class CoalescedFailure extends Error {
+  override readonly name = 'CoalescedFailure';
+}
+
 interface Flight<T> {
   readonly done: Promise<{ result: T; snapshot: string | undefined }>;
   followers: number;
@@ -19,7 +24,9 @@ export class Coalescer {
     if (pending) {
       pending.followers++;
       onJoin?.();
-      const { result, snapshot } = await pending.done;
+      const { result, snapshot } = await pending.done.catch((error: unknown) => {
+        throw new CoalescedFailure((error as Error).message);
+      });
       // Each follower gets its own copy, parsed from a snapshot taken before the
       // leader's request could change the objects: the gateway merges answers in place.
       return { ...result, response: JSON.parse(snapshot!) as T['response'], joined: true };

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import stringify from 'safe-stable-stringify';
 import type { Logger } from '../../common/logger.ts';
 import type { GatewayContext } from '../context.ts';
-import { Coalescer } from './coalesce.ts';
+import { CoalescedFailure, Coalescer } from './coalesce.ts';
 import { entityKey, entityTag, fetchShapeOf, operationKey, rootKey, tagsOf, typenameOf, typeTag } from './fetch-shape.ts';
 import type { EntityCacheMetrics, LookupResult } from './metrics.ts';
 import { policyOf, type CachePolicy } from './policy.ts';
@@ -165,21 +165,33 @@ export class EntityCache {
         report.coalesced++;
         this.#metrics.coalesced.inc({ subgraph });
       };
-      const { response, header, joined } = await this.#coalescer.run(
-        key,
-        async () => {
-          const response = await send(request);
-          return { response, header: headerOf(response) };
-        },
-        onJoin,
-      );
-      const policy = this.#learn(operation, header);
-      if (joined) {
-        // The leader's send restricted the leader's request; this one's is restricted here.
-        hint?.restrict(policy.cacheable ? { maxAge: policy.maxAgeSeconds, scope: 'PUBLIC' } : { maxAge: 0 });
+      let shared;
+      try {
+        shared = await this.#coalescer.run(
+          key,
+          async () => {
+            const response = await send(request);
+            return { response, header: headerOf(response) };
+          },
+          onJoin,
+        );
+      } catch (error) {
+        // The leader's failure (its deadline, its breaker) is not this request's: fetch for itself.
+        if (!(error instanceof CoalescedFailure)) throw error;
+        return this.#sendAlone(operation, request, send);
       }
-      return { response, policy };
+      const policy = this.#learn(operation, shared.header);
+      if (!shared.joined) return { response: shared.response, policy };
+      // A follower takes only a clean public answer; anything else it fetches for itself.
+      if (!policy.cacheable || shared.response.errors?.length) return this.#sendAlone(operation, request, send);
+      // The leader's send restricted the leader's request; this one's is restricted here.
+      hint?.restrict({ maxAge: policy.maxAgeSeconds, scope: 'PUBLIC' });
+      return { response: shared.response, policy };
     }
+    return this.#sendAlone(operation, request, send);
+  }
+
+  async #sendAlone(operation: string, request: SubgraphRequest, send: Send): Promise<{ response: SubgraphResponse; policy: CachePolicy }> {
     const response = await send(request);
     return { response, policy: this.#learn(operation, headerOf(response)) };
   }

@@ -185,3 +185,32 @@ describe('entity cache', () => {
     assert.deepEqual(second.data, { _entities: [{ name: 'original' }] });
   });
 });
+
+describe('entity cache: coalescing', () => {
+  it('a follower whose leader failed fetches for itself instead of failing with the leader\'s error', async () => {
+    const { cache, store } = newCache();
+    const good = entitySubgraph((r) => ({ name: r.id }), 'max-age=60, public');
+    await cache.fetch('catalog', fetchOptions(['p1']), good.send); // learns that the fetch is public
+    store.purgeSync(['subgraph:catalog']);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const send = async (request: SubgraphRequest): Promise<SubgraphResponse> => {
+      calls++;
+      if (calls === 1) {
+        await gate;
+        throw new Error('the leader\'s deadline passed');
+      }
+      return good.send(request);
+    };
+    const leader = cache.fetch('catalog', fetchOptions(['p1']), send);
+    const followerContext = {};
+    const follower = cache.fetch('catalog', fetchOptions(['p1'], followerContext), send);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(peekReport(followerContext)!.coalesced, 1, 'it joined');
+    release();
+    await assert.rejects(leader, /deadline/);
+    assert.deepEqual((await follower).data, { _entities: [{ name: 'p1' }] });
+    assert.equal(calls, 2);
+  });
+});
