@@ -1,11 +1,12 @@
 import type { RemoteGraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { getNamedType, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import stringify from 'safe-stable-stringify';
 import type { Logger } from '../../common/logger.ts';
 import type { GatewayContext } from '../context.ts';
 import { CoalescedFailure, Coalescer } from './coalesce.ts';
-import { entityKey, entityTag, fetchShapeOf, operationKey, rootKey, tagsOf, typenameOf, typeTag } from './fetch-shape.ts';
+import { entityKey, fetchShapeOf, operationKey, rootKey, typenameOf } from './fetch-shape.ts';
+import { addEntityTags, changedTags, changedTypes, rootTags } from './tags.ts';
 import type { EntityCacheMetrics, LookupResult } from './metrics.ts';
 import { policyOf, type CachePolicy } from './policy.ts';
 import { count, reportOf, type CacheReport } from './report.ts';
@@ -254,57 +255,6 @@ export class EntityCache {
   }
 }
 
-/** Response name → the type each root field of a mutation returns (its named type in the API schema). */
-function changedTypes(fields: readonly { readonly responseName: string; readonly name: string }[], schema: GraphQLSchema): Map<string, string> {
-  const mutation = schema.getMutationType()?.getFields();
-  const types = new Map<string, string>();
-  for (const { responseName, name } of fields) {
-    const field = mutation?.[name];
-    if (field) types.set(responseName, getNamedType(field.type).name);
-  }
-  return types;
-}
-
-/**
- * What a mutation changed: the objects its root fields return (`cart:cart-user-0005`),
- * by `id`, not the entities nested in them: adding a product to a cart changes
- * the cart, not the product, and purging every product of the cart would empty
- * the cache for nothing.
- */
-function changedTags(data: Record<string, unknown>, changed: ReadonlyMap<string, string>): string[] {
-  const tags = new Set<string>();
-  for (const [responseName, value] of Object.entries(data)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item === null || typeof item !== 'object') continue;
-      const record = item as Record<string, unknown>;
-      const typename = typenameOf(record) ?? changed.get(responseName);
-      const id = record['id'];
-      if (typename && (typeof id === 'string' || typeof id === 'number')) tags.add(`${typeTag(typename)}:${id}`);
-    }
-  }
-  return [...tags];
-}
-
-/**
- * Tags of a root-field answer: its subgraph (`subgraph:catalog`), its fields
- * (`query:featuredProducts`) and the entities in it (`product`, `product:prod-00042`).
- */
-function rootTags(subgraph: string, request: SubgraphRequest, data: unknown, schema: GraphQLSchema): Set<string> {
-  const tags = new Set([`subgraph:${subgraph}`]);
-  const shape = fetchShapeOf(request.query!);
-  if (shape.kind === 'root') for (const field of shape.fields) tags.add(`query:${field}`);
-  return tagsOf(data, tags, schema, schema.getQueryType()?.name);
-}
-
-/** Tags of an entity's answer: its subgraph, its type and key (from its representation), and the entities nested in it. */
-function addEntityTags(subgraph: string, representation: unknown, answer: unknown, into: Set<string>, schema: GraphQLSchema): Set<string> {
-  into.add(`subgraph:${subgraph}`);
-  const typename = typenameOf(representation);
-  if (typename) into.add(typeTag(typename));
-  const tag = entityTag(representation);
-  if (tag) into.add(tag);
-  return tagsOf(answer, into, schema, typename);
-}
 
 /** The subgraph's Cache-Control (null when it sent none), or undefined when no subgraph answered (a stand-in response). */
 function headerOf(response: SubgraphResponse): string | null | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getNamedType, isInterfaceType, isObjectType, Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import stringify from 'safe-stable-stringify';
 
@@ -78,55 +78,4 @@ export function typenameOf(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const typename = (value as Record<string, unknown>)['__typename'];
   return typeof typename === 'string' ? typename : undefined;
-}
-
-/** `Product` → `product`, the tag of every entry holding a Product. */
-export function typeTag(typename: string): string {
-  return typename.charAt(0).toLowerCase() + typename.slice(1);
-}
-
-/**
- * Tag of one entity by its key fields (`product:prod-00042`): the `id` when the
- * key is a single id, else the key fields' stable JSON. Null when the value
- * has no typename or no key fields the gateway can read.
- */
-export function entityTag(value: unknown): string | undefined {
-  const typename = typenameOf(value);
-  if (!typename) return undefined;
-  const { __typename: _, ...fields } = value as Record<string, unknown>;
-  const id = fields['id'];
-  if (typeof id === 'string' || typeof id === 'number') return `${typeTag(typename)}:${id}`;
-  return Object.keys(fields).length > 0 ? `${typeTag(typename)}:${stringify(fields)}` : undefined;
-}
-
-const MAX_TAGS = 500;
-
-/**
- * Tags of an answer: the type and entity tags of every object in it with an
- * `id`, its type read from `__typename` or, where the planner did not ask for
- * it, from the schema (`type`: the type of `data` itself). Bounded: a huge
- * list is purged by its type tag instead.
- */
-export function tagsOf(data: unknown, into: Set<string> = new Set(), schema?: GraphQLSchema, type?: string): Set<string> {
-  const visit = (value: unknown, expected: string | undefined): void => {
-    if (into.size >= MAX_TAGS || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, expected);
-      return;
-    }
-    const record = value as Record<string, unknown>;
-    const typename = typenameOf(record) ?? expected;
-    if (typename && (typeof record['id'] === 'string' || typeof record['id'] === 'number')) {
-      into.add(typeTag(typename));
-      into.add(`${typeTag(typename)}:${record['id']}`);
-    }
-    const objectType = typename && schema ? schema.getType(typename) : undefined;
-    const fields = objectType && (isObjectType(objectType) || isInterfaceType(objectType)) ? objectType.getFields() : undefined;
-    for (const [name, child] of Object.entries(record)) {
-      const field = fields?.[name];
-      visit(child, field ? getNamedType(field.type).name : undefined);
-    }
-  };
-  visit(data, type);
-  return into;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorCode, statusOf } from '../../common/errors.ts';
 import { graphqlErrorBody } from '../../common/http-server.ts';
 import type { Logger } from '../../common/logger.ts';
-import { typeTag } from './fetch-shape.ts';
+import { typeTag } from './tags.ts';
 import type { EntityCacheMetrics } from './metrics.ts';
 import type { CacheStore } from './store.ts';
 
