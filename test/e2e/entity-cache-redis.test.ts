@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RedisCacheStore } from '../../gateway/cache/redis-store.ts';
+import { startGateway } from '../../gateway/server.ts';
+import { logEvents } from '../support/log-events.ts';
 import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
 import type { SubgraphName } from '../../subgraphs/shared/config.ts';
 import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { operation } from '../support/operations.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { invalidateCache, postGraphQL, silentLogger, startRestServices, startSubgraphs, TEST_CACHE_SECRET, tokenFor } from '../support/system.ts';
+import { gatewayConfigFor, invalidateCache, postGraphQL, silentLogger, startRestServices, startSubgraphs, TEST_CACHE_SECRET, tokenFor } from '../support/system.ts';
 import { waitFor } from '../support/wait.ts';
 
 let rest: Record<ServiceName, RestServiceHandle> | undefined;
@@ -109,5 +111,35 @@ describe('entity cache across gateway processes', () => {
     assert.ok(Date.now() - purgedAt < 1000);
     assert.deepEqual(rest!.pricing.calls.map((c) => new URL(c.url, 'http://x').searchParams.get('productIds')), [target], 'replica B fetched the purged product again, and only it');
     assert.equal((onB.body.extensions?.['restCalls'] as Record<string, number>)['catalog GET /products/featured'], 1, 'and the featured list holding it');
+  });
+});
+
+describe('a gateway whose cache Redis goes down', () => {
+  it('keeps answering the front page, says so in its log and metrics, and purges refuse with 503 until Redis is back', async () => {
+    const own = await startRedis();
+    const logs = logEvents();
+    const gateway = await startGateway(gatewayConfigFor(subgraphs!, { entityCache: { redisUrl: own.url, invalidation: { secret: TEST_CACHE_SECRET } } }), logs.logger);
+    const shared = async () => /storefront_gateway_entity_cache_shared\{[^}]*\} 1/.test(await (await fetch(new URL('/metrics', gateway.url))).text());
+    try {
+      await waitFor(shared, 10_000);
+      const token = await tokenFor('user-0031');
+      const before = await postGraphQL(gateway.url, { query: operation('web', 'FrontPage') }, { token });
+      const fallback = logs.next('Redis unreachable: the entity cache falls back to per-process memory', 10_000);
+      await own.stop();
+      await fallback;
+      for (let i = 0; i < 2; i++) {
+        const during = await postGraphQL(gateway.url, { query: operation('web', 'FrontPage') }, { token });
+        assert.equal(during.status, 200);
+        assert.equal(during.body.errors, undefined);
+        assert.deepEqual(during.body.data, before.body.data);
+      }
+      assert.equal(await shared(), false);
+      const purge = await invalidateCache(gateway.url, { tags: ['product'] });
+      assert.equal(purge.status, 503);
+      assert.equal((purge.body['errors'] as { extensions: { code: string } }[])[0]!.extensions.code, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await gateway.stop();
+      await own.stop();
+    }
   });
 });
