@@ -56,10 +56,6 @@ export class EntityCache {
     this.#coalescer = options.coalesce ? new Coalescer() : undefined;
   }
 
-  get store(): CacheStore {
-    return this.#store;
-  }
-
   async fetch(subgraph: string, options: GraphQLDataSourceProcessOptions<GatewayContext>, sendToSubgraph: Send): Promise<SubgraphResponse> {
     const { request } = options;
     if (options.kind !== 'incoming operation' || !request.query) return sendToSubgraph(request);
