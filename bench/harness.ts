@@ -173,6 +173,8 @@ export interface Result {
   /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"` (or `"completed":false`, with Gateway.partialIsError). */
   errors: number;
   restCallsPerRequest: number;
+  /** Requests the subgraphs received per client request (their storefront_subgraph_graphql_requests_total), from the same sample. */
+  subgraphRequestsPerRequest: number;
   /**
    * The gateway process's CPU time (user + system) per request sent: the
    * same cost seen from the gateway's side, less tied than req/s to how much
@@ -200,7 +202,19 @@ export interface Gateway {
   verify?(): Promise<void>;
 }
 
-async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number, connections: number, backend: ChildProcess): Promise<Result> {
+/** Sum of the GraphQL requests the graph's subgraphs have received, read from their /metrics. */
+async function subgraphRequests(graph: Graph): Promise<number> {
+  const counts = await Promise.all(
+    graph.subgraphUrls.map(async (pair) => {
+      const text = await (await fetch(pair.slice(pair.indexOf('=') + 1).replace(/\/graphql$/, '/metrics'))).text();
+      return Number(/^storefront_subgraph_graphql_requests_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number, connections: number, graph: Graph): Promise<Result> {
+  const backend = graph.backend;
   let next = 0;
   let graphqlErrors = 0;
   await backendRequest(backend, 'reset', 'reset');
@@ -228,11 +242,13 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
   // Read after the drain, so the CPU covers every request sent, in flight at the end or not.
   const cpuMsPerRequest = (cpuMs(gatewayProcess) - cpuBefore) / sent;
   await backendRequest(backend, 'reset', 'reset');
+  const subgraphRequestsBefore = await subgraphRequests(graph);
   for (let i = 0; i < SAMPLE; i++) {
     const response = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) }, body: g.body });
     await response.text();
   }
   const calls = await backendRequest<Record<string, number>>(backend, 'calls', 'calls');
+  const subgraphRequestsPerRequest = ((await subgraphRequests(graph)) - subgraphRequestsBefore) / SAMPLE;
   const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
   return {
     rps: result.requests.average,
@@ -241,6 +257,7 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
     restCallsPerRequest: totalCalls / SAMPLE,
+    subgraphRequestsPerRequest,
     cpuMsPerRequest,
   };
 }
@@ -262,7 +279,8 @@ export async function runRounds<N extends string>(
   processes: Processes,
   graph: Graph,
   options: BenchOptions,
-  names: readonly [N, N],
+  /** Two or more; odd rounds run them in reverse order. */
+  names: readonly N[],
   gateways: Record<N, Gateway>,
   /** More of a round's line, after the common columns. */
   more: (r: Result) => string = () => '',
@@ -274,19 +292,19 @@ export async function runRounds<N extends string>(
   const probe = new HeapProbe();
   try {
     for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? names : ([names[1], names[0]] as const);
+      const order = round % 2 === 0 ? names : [...names].reverse();
       for (const name of order) {
         const g = gateways[name];
         const child = await processes.start(g.script, g.args, g.health, g.healthHeaders, probe);
         await g.verify?.();
-        await load(g, child, options.warmupS, options.connections, graph.backend);
-        const r = await load(g, child, options.durationS, options.connections, graph.backend);
+        await load(g, child, options.warmupS, options.connections, graph);
+        const r = await load(g, child, options.durationS, options.connections, graph);
         // VmHWM first: the probe's collection must not be part of what is measured.
         peaks[name] = Math.max(peaks[name], peakRssMb(child));
         const heap = await probe.heapAfterGcMb(child);
         heaps[name] = Math.max(heaps[name], heap);
         results[name].push(r);
-        console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}  heap after GC ${heap} MB${more(r)}`);
+        console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}  subgraph requests/request ${r.subgraphRequestsPerRequest.toFixed(2)}  heap after GC ${heap} MB${more(r)}`);
         await processes.stop(child);
       }
     }
@@ -303,9 +321,9 @@ export function printTable<N extends string>({ results, peaks, heaps }: Measurem
   const width = Math.max(8, a.length + 1, b.length + 1);
   const row = (name: N) => {
     const rs = results[name];
-    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${String(peaks[name]).padStart(9)} ${String(heaps[name]).padStart(9)}`;
+    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${mean(rs, 'subgraphRequestsPerRequest').toFixed(2).padStart(12)} ${String(peaks[name]).padStart(9)} ${String(heaps[name]).padStart(9)}`;
   };
-  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'peak MB'.padStart(9)} ${'heap MB'.padStart(9)}`);
+  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'subgraph/req'.padStart(12)} ${'peak MB'.padStart(9)} ${'heap MB'.padStart(9)}`);
   console.log(row(a));
   console.log(row(b));
   const ratio = (k: keyof Result) => (mean(results[a], k) / mean(results[b], k)).toFixed(2);

@@ -20,6 +20,7 @@ import { persistedQueriesConfigSchema } from './admission/persisted-queries/conf
 import { restBreakerConfigSchema } from '../common/upstream/breaker.ts';
 import { degradationConfigSchema } from './degradation/config.ts';
 import { fetchMergingConfigSchema } from './subgraphs/fetch-merge/config.ts';
+import { entityCacheConfigSchema } from './cache/config.ts';
 
 const authSchema = z
   .object({
@@ -105,6 +106,8 @@ export const gatewayConfigSchema = z
     batching: batchingConfigSchema.prefault({}),
     /** Optional fields, their fallbacks and time budgets (docs/degradation.md). */
     degradation: degradationConfigSchema.prefault({}),
+    /** Entity and root-field cache driven by the subgraphs' Cache-Control (docs/caching.md). */
+    entityCache: entityCacheConfigSchema.prefault({}),
   })
   .strict();
 
@@ -146,6 +149,9 @@ const ENV: Record<string, string> = {
   GATEWAY_APQ_REDIS_URL: 'persistedQueries.apq.redisUrl',
   GATEWAY_BUDGET_REDIS_URL: 'cost.budget.redisUrl',
   GATEWAY_MAX_COST: 'cost.maxCost',
+  GATEWAY_ENTITY_CACHE: 'entityCache.enabled',
+  GATEWAY_ENTITY_CACHE_REDIS_URL: 'entityCache.redisUrl',
+  GATEWAY_CACHE_INVALIDATION_SECRET: 'entityCache.invalidation.secret',
 };
 /** Every GATEWAY_* name the gateway reads (manifests are checked against it). */
 export const GATEWAY_ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'GATEWAY_CONFIG'];
@@ -153,7 +159,7 @@ export const GATEWAY_ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'GATEW
 export function isGatewayEnvName(name: string): boolean {
   return GATEWAY_ENV_NAMES.includes(name) || SUBGRAPH_URL_ENV.test(name);
 }
-const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide', 'subgraphFetchMerging.enabled']);
+const BOOLEAN_KEYS = new Set(['watchSupergraph', 'exposeRestCalls', 'introspection', 'ide', 'subgraphFetchMerging.enabled', 'entityCache.enabled']);
 
 function envValue(key: string, value: string): unknown {
   if (BOOLEAN_KEYS.has(key)) return value === 'true' ? true : value === 'false' ? false : value;
@@ -210,9 +216,10 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv, onIgno
   if (flags['log-level'] !== undefined) fromFlags['logLevel'] = flags['log-level'];
   if (flags['persisted-queries'] !== undefined) setPath(fromFlags, 'persistedQueries.mode', flags['persisted-queries']);
   if (flags['redis-url'] !== undefined) {
-    // One flag for the common case: APQ and budgets shared through the same Redis.
+    // One flag for the common case: APQ, budgets and the entity cache shared through the same Redis.
     setPath(fromFlags, 'persistedQueries.apq.redisUrl', flags['redis-url']);
     setPath(fromFlags, 'cost.budget.redisUrl', flags['redis-url']);
+    setPath(fromFlags, 'entityCache.redisUrl', flags['redis-url']);
   }
   const flagProblems: string[] = [];
   if (flags.ide !== undefined && flags['no-ide'] !== undefined) flagProblems.push('--ide and --no-ide: expected one of them, received both');

@@ -31,6 +31,7 @@ import { countingQueryPlanCache } from './subgraphs/plan-cache.ts';
 import { FetchMerger } from './subgraphs/fetch-merge/merger.ts';
 import { restCallsExtensionPlugin } from './plugins/rest-calls.ts';
 import { SubgraphHealth } from './subgraphs/health.ts';
+import { startEntityCache } from './cache/index.ts';
 import { subgraphNamesOf, subgraphsOf, supergraphFromFile } from './subgraphs/supergraph-source.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -83,6 +84,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   // Before anything that needs closing: a missing asset package stops the start here.
   const ideAssets = config.ide ? await loadIdeAssets() : undefined;
   const protections = await startProtections(config, metrics, log);
+  const entityCache = await startEntityCache(config.entityCache, { registry: metrics.registry, logger: log, exposeInExtensions: config.exposeRestCalls });
 
   const degradation = createDegradation(config.degradation);
   const dataSources: StorefrontDataSource[] = [];
@@ -90,7 +92,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
     buildService: ({ name, url }) => {
-      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation, merger });
+      const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation, merger, ...(entityCache.cache ? { cache: entityCache.cache } : {}) });
       dataSources.push(source);
       return source;
     },
@@ -134,6 +136,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
       // Last: it logs what the plugins above decided (cost, completeness).
       requestLogPlugin(log, config.profile),
       ...(config.exposeRestCalls ? [restCallsExtensionPlugin()] : []),
+      ...entityCache.plugins,
       // Apollo's landing page loads Sandbox and fonts from public CDNs, so it is
       // never served: the IDE, where on, is ours (gateway/ide) and works offline.
       ApolloServerPluginLandingPageDisabled(),
@@ -142,6 +145,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
 
   registerHealthRoute(app, { path: LIVENESS_PATH, phase: () => phase.phase, health });
   registerMetricsRoute(app, metrics);
+  entityCache.registerRoutes(app);
 
   const ide: Ide | undefined = ideAssets
     ? registerIde(app, ideAssets, {
@@ -178,6 +182,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     await app.close();
     await subgraphFetcher.close();
     await protections.close();
+    await entityCache.close();
     throw error;
   }
   handle = graphqlHandler({ apollo, authenticate, assertionKey, protections, batching: config.batching, profile: config.profile, requestTimeoutMs: config.requestTimeoutMs });
@@ -206,6 +211,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
         clearTimeout(force);
         await subgraphFetcher.close();
         await protections.close();
+        await entityCache.close();
         await flushTracing();
         phase = { phase: 'stopped' };
         log.info('gateway stopped');

@@ -21,8 +21,12 @@ export interface FaultSystem {
   stop(): Promise<void>;
 }
 
-/** Gateway settings of the matrix: the shipped defaults, with the recommended 800 ms critical deadline (docs/degradation.md). */
-export const MATRIX_GATEWAY_CONFIG = { subgraphTimeoutMs: 800, healthCheckIntervalMs: 0, logLevel: 'warn' } as const;
+/** Gateway settings of the matrix: the shipped defaults, with the recommended 800 ms critical deadline (docs/degradation.md) and no entity cache. */
+// The entity cache is off: the matrix measures what the degradation machinery
+// gives a shopper when a process fails, and a warm cache (on as shipped) would
+// answer cached products, prices and promotions through the fault instead
+// (for up to their max-age; test/e2e/entity-cache.test.ts shows it).
+export const MATRIX_GATEWAY_CONFIG = { subgraphTimeoutMs: 800, healthCheckIntervalMs: 0, logLevel: 'warn', entityCache: { enabled: false } } as const;
 
 /**
  * The whole system as real processes: five REST services, five subgraphs and

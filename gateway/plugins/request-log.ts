@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../../common/logger.ts';
 import type { GatewayContext } from '../context.ts';
+import { cacheStatus, peekReport } from '../cache/report.ts';
 
 /**
  * One structured line per request: profile, operation name, duration, outcome
@@ -28,6 +29,8 @@ export function requestLogPlugin(logger: Logger, profile: string): ApolloServerP
               cost: contextValue.admission?.cost?.estimated ?? null,
               completed: response.http.headers.get('x-storefront-completed') !== 'false',
               restCalls,
+              // hit | partial | miss | none: what the entity cache served (gateway/cache).
+              cache: cacheStatus(peekReport(contextValue)),
             },
             'graphql request',
           );

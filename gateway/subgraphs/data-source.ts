@@ -18,6 +18,7 @@ import type { Degradation, FallbackSink } from '../degradation/degradation.ts';
 import { isWrite, writeMayHaveLanded } from '../degradation/writes.ts';
 import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
 import type { FetchMerger, SendOnce } from './fetch-merge/merger.ts';
+import type { EntityCache } from '../cache/entity-cache.ts';
 
 /**
  * A keep-alive pool for all subgraph fetches of this gateway (undici). The
@@ -135,11 +136,13 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly #metrics: GatewayMetrics;
   readonly #degradation: Degradation | undefined;
   readonly #merger: FetchMerger | undefined;
+  readonly #cache: EntityCache | undefined;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger }) {
+  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger; cache?: EntityCache }) {
     super({ url: options.url, fetcher: options.fetcher });
     this.#degradation = options.degradation;
     this.#merger = options.merger;
+    this.#cache = options.cache;
     this.subgraphName = options.subgraphName;
     this.logger = options.logger;
     this.timeoutMs = options.timeoutMs;
@@ -151,12 +154,26 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    if (!this.#cache) return this.#send(options);
+    // The entity cache (gateway/cache) sits in front of the send: it looks up,
+    // sends only the misses through #send (timed, breaker, fallbacks for what
+    // failed of them), stores, and reassembles.
+    let sent = false;
+    const response = await this.#cache.fetch(this.subgraphName, options, (request) => {
+      sent = true;
+      return this.#send({ ...options, request });
+    });
+    if (!sent) this.#merger?.answeredElsewhere(options as GraphQLDataSourceProcessOptions<object>);
+    return response;
+  }
+
+  async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const stop = this.#metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
     // Optional data: its own (short) budget, and fallbacks in place of failures (gateway/degradation).
     const plan = this.#degradation?.plan(this.subgraphName, options.request);
     const context = options.context as Partial<GatewayContext>;
     try {
-      const response = await this.#send(options, plan?.timeoutMs ?? this.timeoutMs);
+      const response = await this.#dispatch(options, plan?.timeoutMs ?? this.timeoutMs);
       stop({ outcome: 'ok' });
       return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {
@@ -178,7 +195,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
    * deadline, one set of headers per HTTP request; each fetch then gets its
    * own slice of the answer (or the shared failure) back here.
    */
-  #send(options: GraphQLDataSourceProcessOptions<GatewayContext>, timeoutMs: number) {
+  #dispatch(options: GraphQLDataSourceProcessOptions<GatewayContext>, timeoutMs: number) {
     const once = (o: GraphQLDataSourceProcessOptions<GatewayContext>, t: number) => this.breaker.run(() => this.#fetch(o, t));
     if (!this.#merger) return once(options, timeoutMs);
     return this.#merger.fetch({ subgraph: this.subgraphName, options: options as GraphQLDataSourceProcessOptions<object>, timeoutMs, send: once as SendOnce, timedOut: () => this.#timedOut(timeoutMs) });

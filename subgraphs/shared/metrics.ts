@@ -85,6 +85,11 @@ export function createSubgraphMetrics(subgraph: string, upstream: string, breake
       this.set({ upstream }, BREAKER_STATE_VALUE[breakerState()]);
     },
   });
+  const graphqlRequests = new Counter({
+    name: 'storefront_subgraph_graphql_requests_total',
+    help: 'GraphQL requests this subgraph received (each one fetch of a gateway\'s query plan), health probes excluded.',
+    registers: [registry],
+  });
   const observer: RestObserver = {
     attempt(route, method, outcome, seconds, keys) {
       calls.inc({ upstream, method, route, outcome });
@@ -92,5 +97,5 @@ export function createSubgraphMetrics(subgraph: string, upstream: string, breake
       if (keys !== undefined) batchSize.observe({ upstream, route }, keys);
     },
   };
-  return { registry, observer, loaders };
+  return { registry, observer, loaders, graphqlRequests };
 }

@@ -92,6 +92,8 @@ export async function startSubgraph<L>(definition: SubgraphDefinition<L>, config
           request.log.warn({ reason: error.message }, 'refused request without a valid gateway identity');
           throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only accepts requests from the gateway');
         }
+        // The gateways' readiness probes (`query __ApolloServiceHealthCheck__ { __typename }`) are not plan fetches.
+        if (!String((request.body as { query?: unknown } | undefined)?.query ?? '').includes('__ApolloServiceHealthCheck__')) metrics.graphqlRequests.inc();
         const recorder = new CallRecorder();
         const requestId = String(request.id);
         const deadlineAt = performance.now() + deadlineBudgetMs(request.headers[DEADLINE_HEADER], config.requestTimeoutMs);

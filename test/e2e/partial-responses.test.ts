@@ -28,8 +28,11 @@ describe('partial responses that say they are partial', () => {
     assert.equal(r.body.extensions?.['completed'], undefined);
   });
 
+  // Each fault meets a cold entity cache: a warm one would answer the failed
+  // service's data from cache (test/e2e/entity-cache.test.ts); these test the fallbacks.
   it('promotions REST service down: the front page keeps every other panel, promotions fall back to [], and the response says it is incomplete', async () => {
     await system.rest.promotions.close();
+    await system.purgeCache();
     const r = await system.graphql({ query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
     assert.equal(r.status, 200);
     assert.equal(r.body.errors, undefined, 'a fallback is not an error');
@@ -50,6 +53,7 @@ describe('partial responses that say they are partial', () => {
 
   it('pricing subgraph down: prices are null (their gateway fallback), names and thumbnails stay, and the response says which service failed', async () => {
     await system.subgraphs.pricing.stop();
+    await system.purgeCache();
     const r = await system.graphql({ query: FRONT_PAGE }, { token: await tokenFor('user-0001') });
     assert.equal(r.status, 200);
     const data = r.body.data as unknown as FrontPage;

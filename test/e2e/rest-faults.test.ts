@@ -39,7 +39,10 @@ before(async () => {
       return startSubgraph(SUBGRAPHS[name], config, name === 'promotions' ? promotionsLogger : silentLogger);
     }),
   );
-  gateway = await startGateway(gatewayConfigFor(Object.fromEntries(subgraphs.map((s) => [s.name, s]))), silentLogger);
+  // These tests watch REST calls fail and the breaker react; a warm entity cache
+  // would (rightly) answer promotions without calling them at all. What the
+  // cache does while an upstream fails is tested in test/e2e/entity-cache.test.ts.
+  gateway = await startGateway(gatewayConfigFor(Object.fromEntries(subgraphs.map((s) => [s.name, s])), { entityCache: { enabled: false } }), silentLogger);
   token = await tokenFor('user-0001');
 });
 

@@ -22,7 +22,8 @@ import { waitFor } from '../support/wait.ts';
 const BUDGET = { maximumAvailable: 3000, restoreRatePerSecond: 1 };
 /** A query worth loading a gateway with, cheap enough that no user's budget runs out during a test. */
 const FEATURED = JSON.stringify({ query: 'query Featured { featuredProducts { name price { effectivePrice { formatted } } } }' });
-const USERS = 100;
+/** Every seeded user: a faster gateway (the entity cache answers FEATURED) must not run one user's budget out. */
+const USERS = 1000;
 /** The replicas run as the image does, NODE_ENV=production, so the development secrets are refused: these stand in. */
 const PRODUCTION_SECRETS = { jwt: 'j'.repeat(48), identity: 'i'.repeat(48) };
 /** Long enough for HAProxy to see readiness fail (CHECK_FALL checks CHECK_INTERVAL_MS apart) before the replica stops accepting. */

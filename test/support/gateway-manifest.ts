@@ -16,7 +16,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 /** Where the image puts the repository (Dockerfile WORKDIR). */
 export const IMAGE_WORKDIR = '/app';
 /** Secret values the check stands in for: long enough for secretSchema, never the dev ones. */
-const SAMPLE_SECRETS: Record<string, string> = { 'identity-secret': 'k'.repeat(48), 'redis-url': 'redis://storefront-redis:6379' };
+const SAMPLE_SECRETS: Record<string, string> = { 'identity-secret': 'k'.repeat(48), 'redis-url': 'redis://storefront-redis:6379', 'cache-invalidation-secret': 'c'.repeat(64) };
 const ALLOWED_OTHER_ENV = new Set(['NODE_ENV']);
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: unknown } }

@@ -19,6 +19,8 @@ export interface System {
   graphql(body: GraphQLBody, options?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
   /** Clears every REST service's call record. */
   resetCalls(): void;
+  /** Empties the gateway's entity cache (POST /cache/invalidate of every subgraph's tag), for tests of the cold fetch path. */
+  purgeCache(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,19 @@ export async function startSubgraphs(rest: Record<ServiceName, { url: string }>,
   return Object.fromEntries(entries) as Record<SubgraphName, RunningSubgraph>;
 }
 
+/** The invalidation endpoint's secret in test systems. */
+export const TEST_CACHE_SECRET = 'test-cache-invalidation-secret-0123456789';
+
+/** POSTs to a gateway's invalidation endpoint; `secret: null` sends none. */
+export async function invalidateCache(graphqlUrl: string, body: unknown, secret: string | null = TEST_CACHE_SECRET): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(new URL('/cache/invalidate', graphqlUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret === null ? {} : { authorization: `Bearer ${secret}` }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 export function gatewayConfigFor(subgraphs: Record<string, { url: string }>, overrides: Record<string, unknown> = {}): Readonly<GatewayConfig> {
   return parseGatewayConfig({
     port: 0,
@@ -68,6 +83,7 @@ export function gatewayConfigFor(subgraphs: Record<string, { url: string }>, ove
     // first fetches, and a functional test must not turn on that. Tests of
     // budgets set their own (test/e2e/time-budgets.test.ts).
     degradation: { optionalTimeoutMs: 2000 },
+    entityCache: { invalidation: { secret: TEST_CACHE_SECRET } },
     ...overrides,
   });
 }
@@ -115,6 +131,10 @@ export async function startSystem(options: { gateway?: Record<string, unknown> }
     ...running,
     graphql: (body, requestOptions) => postGraphQL(running.gateway.url, body, requestOptions),
     resetCalls: () => Object.values(running.rest).forEach((service) => service.resetCalls()),
+    async purgeCache() {
+      const purged = await invalidateCache(running.gateway.url, { tags: Object.keys(SUBGRAPHS).map((name) => `subgraph:${name}`) });
+      if (purged.status !== 200) throw new Error(`cache purge answered ${purged.status}: ${JSON.stringify(purged.body)}`);
+    },
     stop,
   };
 }

@@ -145,3 +145,25 @@ describe('gateway config', () => {
     });
   });
 });
+
+describe('gateway config: entityCache', () => {
+  it('is on by default, in memory, without an invalidation endpoint', () => {
+    const { entityCache } = parseGatewayConfig({});
+    assert.equal(entityCache.enabled, true);
+    assert.equal(entityCache.redisUrl, undefined);
+    assert.equal(entityCache.invalidation.secret, undefined);
+    assert.equal(entityCache.maxBytes, 64 * 1024 * 1024);
+  });
+
+  it('refuses unknown keys, a short invalidation secret and a non-Redis URL, all in one error', () => {
+    const problems = problemsOf(() => parseGatewayConfig({ entityCache: { enabeld: false, redisUrl: 'http://x', invalidation: { secret: 'short' } } }));
+    assert.equal(problems.length, 3, problems.join('\n'));
+  });
+
+  it('reads its environment variables, and --redis-url shares it with APQ and budgets', () => {
+    const config = loadGatewayConfig(['--redis-url', 'redis://127.0.0.1:6379'], { GATEWAY_ENTITY_CACHE: 'false', GATEWAY_CACHE_INVALIDATION_SECRET: 'x'.repeat(32) });
+    assert.equal(config.entityCache.enabled, false);
+    assert.equal(config.entityCache.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(config.entityCache.invalidation.secret, 'x'.repeat(32));
+  });
+});

@@ -111,6 +111,17 @@ export class FetchMerger {
     }
   }
 
+  /**
+   * A plan fetch answered without the wire (the entity cache had all of it):
+   * a batch held for it as a partner must not wait on, it will never come.
+   */
+  answeredElsewhere(options: ProcessOptions): void {
+    const context = options.context as object | undefined;
+    if (!context) return;
+    const request = this.#request(context);
+    request.settle(request.nodeOf(options.request.query ?? ''));
+  }
+
   #request(context: object): RequestFetches {
     let request = this.#requests.get(context);
     if (!request) {
