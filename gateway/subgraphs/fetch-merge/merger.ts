@@ -274,7 +274,11 @@ class RequestFetches {
       document: undefined,
       pathInIncomingRequest: undefined,
     } as ProcessOptions;
-    const answers = first.inContext(() => first.fetch.send(options, timeoutMs)).then((response) => splitAnswer(requests.map((r) => ({ query: r.query! })), response as FetchAnswer));
+    const answers = first.inContext(() => first.fetch.send(options, timeoutMs)).then((response) =>
+      // Every part keeps the merged answer's HTTP side: its Cache-Control is the
+      // subgraph's policy for all parts together, so no stricter than any part's.
+      splitAnswer(requests.map((r) => ({ query: r.query! })), response as FetchAnswer).map((answer) => ({ ...answer, http: response.http })),
+    );
     return parts.map((part, i) => ({ answer: within(answers.then((a) => a[i] as SubgraphResponse), own(part) < timeoutMs ? own(part) : undefined, part.fetch.timedOut) }));
   }
 }
