@@ -7,8 +7,8 @@ import type { Admission } from './admission/outcome.ts';
 export interface GatewayContext {
   readonly identity: Identity;
   readonly requestId: string;
-  /** Signed once per client request, reused for every subgraph fetch of its plan. */
-  readonly identityAssertion: Promise<string>;
+  /** Signed when first awaited (by the first subgraph fetch), once per client request, reused for every fetch of its plan. */
+  readonly identityAssertion: PromiseLike<string>;
   /** REST calls made by all subgraph fetches of this request, summed from their extensions. */
   readonly restCalls: RestCallCounts;
   /** Aborts when the request's overall deadline passes; every subgraph fetch honours it. */

@@ -121,6 +121,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // process died with 143 mid-drain in production.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo's default appends '\n' to JSON.stringify's output: a cons string
+    // that must be flattened (a copy of the whole answer) before it is encoded.
+    stringifyResult: (result) => JSON.stringify(result),
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [
       fastifyApolloDrainPlugin(app),
