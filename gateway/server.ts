@@ -69,7 +69,7 @@ function checkOverrides(config: Readonly<GatewayConfig>) {
 export async function startGateway(config: Readonly<GatewayConfig>, logger?: Logger): Promise<RunningGateway> {
   const log = logger ?? createLogger(`gateway-${config.profile}`, config.logLevel);
   let phase: GatewayPhase = { phase: 'starting' };
-  startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint });
+  startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint, untraced: 'forward' });
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
   // Each fetch carries its own deadline (subgraphs/data-source.ts); the pool's socket

@@ -5,6 +5,7 @@ import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../../common/idempotency.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
+import { forwardedTraceparent } from '../../common/tracing.ts';
 import type { KeyObject } from 'node:crypto';
 import { admitOperation, refundAdmission, type Caller, type Protections } from '../admission/admit.ts';
 import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
@@ -29,6 +30,7 @@ type Requester = Caller & {
   readonly idempotencyKey?: string;
   /** The signed identity assertion for subgraph fetches, signed when first awaited (see lazyAssertion). */
   readonly identityAssertion: PromiseLike<string>;
+  readonly traceparent: string | undefined;
 };
 
 interface Answer {
@@ -70,6 +72,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps) {
       requestId,
       ...(idempotency.key !== undefined ? { idempotencyKey: idempotency.key } : {}),
       identityAssertion: lazyAssertion(deps, identity),
+      traceparent: forwardedTraceparent(request.headers['traceparent']),
     };
 
     const method = request.method;
@@ -138,6 +141,7 @@ async function execute(
         identity: caller.identity,
         requestId: caller.requestId,
         identityAssertion: caller.identityAssertion,
+        ...(caller.traceparent !== undefined ? { traceparent: caller.traceparent } : {}),
         restCalls: {},
         deadline: deadline.signal,
         deadlineAt,
