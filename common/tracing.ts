@@ -1,21 +1,11 @@
 import { context, propagation, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { createRequire } from 'node:module';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  InMemorySpanExporter,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { resourceFromAttributes } from '@opentelemetry/resources';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider, InMemorySpanExporter, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry for the whole request path (gateway → subgraph → REST): one
@@ -63,14 +53,27 @@ type Installed =
 // context manager and propagator per process, and refuses a second registration.
 let installed: Installed | undefined;
 
+/**
+ * The SDK packages, loaded on first use: a gateway in `forward` mode never
+ * needs them, and they (with their sources, which V8 keeps) are ~3 MB of heap.
+ * They are CommonJS, so `require` returns what an `import` would, synchronously.
+ */
+const load = createRequire(import.meta.url);
+const sdk = () => load('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
+
 function install(serviceName: string, processors: SpanProcessor[], recording: boolean): BasicTracerProvider {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+  const { BasicTracerProvider: Provider, ParentBasedSampler, AlwaysOnSampler, AlwaysOffSampler } = sdk();
+  const { resourceFromAttributes: resource } = load('@opentelemetry/resources') as { resourceFromAttributes: typeof resourceFromAttributes };
+  const { AsyncLocalStorageContextManager: ContextManager } = load('@opentelemetry/context-async-hooks') as { AsyncLocalStorageContextManager: typeof AsyncLocalStorageContextManager };
+  const { W3CTraceContextPropagator: Propagator } = load('@opentelemetry/core') as { W3CTraceContextPropagator: typeof W3CTraceContextPropagator };
+  const provider = new Provider({
+    // ATTR_SERVICE_NAME of @opentelemetry/semantic-conventions, a 0.4 MB module for one constant.
+    resource: resource({ 'service.name': serviceName }),
     sampler: recording ? new ParentBasedSampler({ root: new AlwaysOnSampler() }) : new AlwaysOffSampler(),
     spanProcessors: processors,
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new ContextManager().enable());
+  propagation.setGlobalPropagator(new Propagator());
   trace.setGlobalTracerProvider(provider);
   return provider;
 }
@@ -83,7 +86,6 @@ function install(serviceName: string, processors: SpanProcessor[], recording: bo
  * `import` would, synchronously.
  */
 function otlpExporter(url: string): SpanExporter {
-  const load = createRequire(import.meta.url);
   const { OTLPTraceExporter: Exporter } = load('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: typeof OTLPTraceExporter };
   return new Exporter({ url });
 }
@@ -99,7 +101,7 @@ export function startTracing(options: TracingOptions): void {
     installed = { kind: 'forward', serviceName: options.serviceName };
     return;
   }
-  const processors = options.otlpEndpoint ? [new BatchSpanProcessor(otlpExporter(options.otlpEndpoint))] : [];
+  const processors = options.otlpEndpoint ? [new (sdk().BatchSpanProcessor)(otlpExporter(options.otlpEndpoint))] : [];
   const provider = install(options.serviceName, processors, processors.length > 0);
   installed = { kind: options.otlpEndpoint ? 'otlp' : 'off', provider, serviceName: options.serviceName };
 }
@@ -111,7 +113,8 @@ export function startTracing(options: TracingOptions): void {
 export function installInMemoryTracing(): InMemorySpanExporter {
   if (installed?.kind === 'memory') return installed.exporter;
   if (installed) throw new Error(`tracing is already set up for ${installed.serviceName} (${installed.kind}); install the in-memory exporter before starting servers`);
-  const exporter = new InMemorySpanExporter();
+  const { InMemorySpanExporter: Exporter, SimpleSpanProcessor } = sdk();
+  const exporter = new Exporter();
   const provider = install('storefront-bff-test', [new SimpleSpanProcessor(exporter)], true);
   installed = { kind: 'memory', provider, exporter };
   return exporter;
