@@ -61,6 +61,33 @@ export function topSelfTime(profile: CpuProfile, top: number, fromUs: number): s
   return [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
 }
 
+/** Where a frame's code lives: a package, our code, Node's internals, or V8 itself (GC, idle-free native work). */
+function ownerOf(url: string, functionName: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  if (url.startsWith('node:')) return 'node (internals)';
+  if (url.startsWith('file://')) return 'ours';
+  return functionName === '(garbage collector)' ? 'GC' : 'native / V8';
+}
+
+/** Self time by owner (package, ours, node, GC, native), largest first, from `fromUs` on. */
+export function selfTimeByOwner(profile: CpuProfile, fromUs: number): string[] {
+  const frameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byOwner = new Map<string, number>();
+  let total = 0;
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const frame = frameOf.get(id)!;
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (frame.functionName === '(idle)' || at < fromUs) return;
+    const owner = ownerOf(frame.url, frame.functionName);
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + delta);
+    total += delta;
+  });
+  return [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([owner, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${owner}`);
+}
+
 runBench(async (processes) => {
   const graph = await startGraph(processes, BASE);
   const tokens = await devTokens();
@@ -87,6 +114,10 @@ runBench(async (processes) => {
   await exited;
   const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
   console.log(`${workload}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}; profile ${file} (shares below: the measured load only)`);
-  for (const line of topSelfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(flags.top ?? 30), fromUs)) console.log(line);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  console.log('self time by owner:');
+  for (const line of selfTimeByOwner(profile, fromUs)) console.log(line);
+  console.log('top frames by self time:');
+  for (const line of topSelfTime(profile, Number(flags.top ?? 30), fromUs)) console.log(line);
   processes.stopAll();
 });
