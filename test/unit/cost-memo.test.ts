@@ -4,6 +4,7 @@ import { buildSchema, parse } from 'graphql';
 import { readCostDirectives } from '../../gateway/admission/cost/directives.ts';
 import { estimateCost } from '../../gateway/admission/cost/estimate.ts';
 import { CostMemo } from '../../gateway/admission/cost/memo.ts';
+import { actualCost, ActualCostWalks } from '../../gateway/admission/cost/actual.ts';
 import { DocumentCache } from '../../gateway/admission/document-cache.ts';
 import { countTokens } from '../../gateway/admission/limits/tokens.ts';
 
@@ -129,5 +130,35 @@ describe('token counts of cached documents', () => {
     cache.lookup(query).analysis();
     cache.lookup(query).analysis();
     assert.deepEqual(lookups, [false, true]);
+  });
+});
+
+describe('actual cost walks kept per document', () => {
+  const sdl = `${SDL}
+    extend type Query { items: [Item] @listSize(assumedSize: 10) }
+    union Item = Book | Author
+  `;
+  const unionSchema = buildSchema(sdl);
+  const unionDirectives = readCostDirectives(sdl);
+  const document = parse('query ($withReviews: Boolean!, $r: Int) { items { __typename ... on Book { id } ... on Book @include(if: $withReviews) { reviews(first: $r) { stars } } ... on Author { name } } }');
+  const fresh = (variables: Record<string, unknown>, data: unknown) => actualCost(unionSchema, unionDirectives, document, { variables }, data);
+
+  it('gives what a fresh walk gives, whatever the data and the variable values, types first met in a later response included', () => {
+    const walks = new ActualCostWalks();
+    const book = { __typename: 'Book', id: '1', reviews: [{ stars: 5 }, { stars: 4 }] };
+    const author = { __typename: 'Author', name: 'A' };
+    const cases: [Record<string, unknown>, unknown][] = [
+      [{ withReviews: false, r: 2 }, { items: [author] }],
+      [{ withReviews: false, r: 2 }, { items: [author, book, book] }],
+      [{ withReviews: true, r: 2 }, { items: [author, author] }],
+      [{ withReviews: true, r: 2 }, { items: [book, author] }],
+      [{ withReviews: false, r: 2 }, { items: [] }],
+      [{ withReviews: true }, { items: [book] }],
+      [{ withReviews: false, r: 2 }, null],
+    ];
+    for (const [variables, data] of [...cases, ...cases]) {
+      assert.equal(actualCost(unionSchema, unionDirectives, document, { variables }, data, walks), fresh(variables, data), JSON.stringify([variables, data]));
+    }
+    assert.notEqual(fresh({ withReviews: true, r: 2 }, { items: [book] }), fresh({ withReviews: false, r: 2 }, { items: [book] }), 'the @include variable matters');
   });
 });

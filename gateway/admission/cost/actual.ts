@@ -17,6 +17,7 @@ import {
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { MAX_NESTING, MUTATION_BASE_COST, createContext, enterOperation, isExcluded, operationsToCost, type CostContext, type CostOptions } from './context.ts';
@@ -186,6 +187,44 @@ function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputT
   return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, shape.named, runtime), runtime, value, depth));
 }
 
+/** Walks kept per operation of one document: enough for the variable values a client really varies. */
+const MAX_WALKS = 16;
+/** Variable values whose JSON is longer are not memoised. */
+const MAX_WALK_KEY_LENGTH = 1024;
+
+/**
+ * What actualCost learns of one document, kept across requests: field
+ * groupings and call costs (the walk's memo maps), by operation and the values
+ * of the operation's variables (@skip/@include and argument costs read them;
+ * which ones depends on the data, so all of the operation's are the key).
+ * Only the list lengths differ between two requests with equal values: the
+ * walk over `data` is all that is left to do. One per document, and per
+ * `onListSize` (the walk keeps the first one it was given).
+ */
+export class ActualCostWalks {
+  readonly #walks = new Map<string, Walk>();
+
+  get(key: string): Walk | undefined {
+    return this.#walks.get(key);
+  }
+
+  set(key: string, walk: Walk): void {
+    if (this.#walks.size < MAX_WALKS) this.#walks.set(key, walk);
+  }
+}
+
+function walkKey(operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | null | undefined): string | undefined {
+  const values = variables ?? {};
+  const definitions = operation.variableDefinitions ?? [];
+  let key: string;
+  try {
+    key = `${operation.name?.value ?? ''}\u0000${JSON.stringify(definitions.map((d) => (Object.hasOwn(values, d.variable.name.value) ? [values[d.variable.name.value]] : [])))}`;
+  } catch {
+    return undefined; // a value nested too deeply for JSON.stringify's recursion
+  }
+  return key.length <= MAX_WALK_KEY_LENGTH ? key : undefined;
+}
+
 /**
  * Cost of an operation as it actually ran: the weights of estimateCost, with
  * each list counted as long as it is in `data` (walked by response key, so
@@ -193,15 +232,20 @@ function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputT
  * resolved once). Router calls this the actual cost (`by_response_shape`):
  * `@requires` fetches are not in the response and are not counted.
  */
-export function actualCost(schema: GraphQLSchema, directives: CostDirectives, document: DocumentNode, options: CostOptions, data: unknown): number {
-  const context = createContext(schema, directives, document, options);
+export function actualCost(schema: GraphQLSchema, directives: CostDirectives, document: DocumentNode, options: CostOptions, data: unknown, walks?: ActualCostWalks): number {
   // A response answers one operation: the named one, else the first.
   const [operation] = operationsToCost(document, options.operationName);
   const root = operation && (operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : operation.operation === OperationTypeNode.SUBSCRIPTION ? schema.getSubscriptionType() : schema.getQueryType());
   if (!operation || !root) return 0;
-  enterOperation(context, operation);
   const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
   if (!isRecord(data)) return base;
-  const walk: Walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap() };
+  const key = walks && walkKey(operation, options.variables);
+  let walk = key === undefined ? undefined : walks?.get(key);
+  if (!walk) {
+    const context = createContext(schema, directives, document, options);
+    enterOperation(context, operation);
+    walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap() };
+    if (key !== undefined) walks?.set(key, walk);
+  }
   return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
 }
