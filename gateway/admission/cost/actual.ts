@@ -44,6 +44,18 @@ interface Walk {
    * (it dominated the walk: a 20-line cart costs ~300 field visits).
    */
   readonly fieldFacts: WeakMap<FieldGroup, Map<string, { definition: GraphQLField<unknown, unknown>; call: number } | null>>;
+  /**
+   * typeWeight by type, looked up once per walk: it asks graphql-js's
+   * isCompositeType/isAbstractType, whose instanceOf checks are slow outside
+   * production mode, and the walk wants a weight for every object returned.
+   */
+  readonly weights: Map<GraphQLNamedType, number>;
+}
+
+function weightOf(walk: Walk, type: GraphQLNamedType): number {
+  let weight = walk.weights.get(type);
+  if (weight === undefined) walk.weights.set(type, (weight = typeWeight(walk.context, type)));
+  return weight;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -103,8 +115,8 @@ function groupsFor(walk: Walk, source: readonly FieldNode[] | SelectionSetNode, 
 }
 
 /** The object's own type: its static type, or for an interface or union the `__typename` the response carries. */
-function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQLCompositeType, value: Record<string, unknown>): GraphQLObjectType | null {
-  if (isObjectType(declared)) return declared;
+function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQLCompositeType, object: boolean, value: Record<string, unknown>): GraphQLObjectType | null {
+  if (object) return declared as GraphQLObjectType;
   for (const [key, group] of groupsFor(walk, source, declared, null)) {
     if (group.nodes[0]!.name.value !== '__typename') continue;
     const typeName = value[key];
@@ -147,7 +159,7 @@ function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType 
 type TypeShape =
   | { readonly kind: 'list'; readonly of: GraphQLOutputType }
   | { readonly kind: 'leaf'; readonly named: GraphQLNamedType }
-  | { readonly kind: 'composite'; readonly named: GraphQLCompositeType }
+  | { readonly kind: 'composite'; readonly named: GraphQLCompositeType; readonly object: boolean }
   | { readonly kind: 'other' };
 
 const shapes = new WeakMap<GraphQLOutputType, TypeShape>();
@@ -162,7 +174,7 @@ function shapeOf(type: GraphQLOutputType): TypeShape {
       : isLeafType(named)
         ? { kind: 'leaf', named }
         : isCompositeType(named)
-          ? { kind: 'composite', named }
+          ? { kind: 'composite', named, object: isObjectType(named) }
           : { kind: 'other' };
     shapes.set(type, shape);
   }
@@ -180,10 +192,10 @@ function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputT
     for (const item of value) cost = addCost(cost, valueCost(walk, nodes, shape.of, item, depth));
     return cost;
   }
-  if (shape.kind === 'leaf') return clampCost(typeWeight(walk.context, shape.named));
+  if (shape.kind === 'leaf') return clampCost(weightOf(walk, shape.named));
   if (shape.kind !== 'composite' || !isRecord(value)) return 0;
-  const runtime = runtimeType(walk, nodes, shape.named, value);
-  const weight = typeWeight(walk.context, runtime ?? shape.named);
+  const runtime = runtimeType(walk, nodes, shape.named, shape.object, value);
+  const weight = weightOf(walk, runtime ?? shape.named);
   return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, shape.named, runtime), runtime, value, depth));
 }
 
@@ -244,7 +256,7 @@ export function actualCost(schema: GraphQLSchema, directives: CostDirectives, do
   if (!walk) {
     const context = createContext(schema, directives, document, options);
     enterOperation(context, operation);
-    walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap() };
+    walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap(), weights: new Map() };
     if (key !== undefined) walks?.set(key, walk);
   }
   return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
