@@ -172,6 +172,14 @@ export interface Result {
   requests: number;
   /** Socket errors, timeouts, non-2xx, and 2xx bodies with `"errors"` (or `"completed":false`, with Gateway.partialIsError). */
   errors: number;
+  /**
+   * Share (0–1) of 200 answers that said `"completed":false`: a subgraph
+   * fallback stood in for optional data (ours under CPU saturation, when an
+   * optional fetch's time budget passes). Only ours can say so; vanilla waits
+   * instead. Its req/s counts these answers, so the table also gives complete
+   * answers per second.
+   */
+  degradedShare: number;
   restCallsPerRequest: number;
   /** Requests the subgraphs received per client request (their storefront_subgraph_graphql_requests_total), from the same sample. */
   subgraphRequestsPerRequest: number;
@@ -217,6 +225,8 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
   const backend = graph.backend;
   let next = 0;
   let graphqlErrors = 0;
+  let answered = 0;
+  let degraded = 0;
   await backendRequest(backend, 'reset', 'reset');
   const cpuBefore = cpuMs(gatewayProcess);
   const result = await autocannon({
@@ -228,7 +238,11 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
         method: 'POST',
         setupRequest: (request) => ({ ...request, body: g.body, headers: { 'content-type': 'application/json', ...g.headersFor(next++ % USERS) } }),
         onResponse: (status, responseBody) => {
-          if (status === 200 && (responseBody.includes('"errors"') || (g.partialIsError && responseBody.includes('"completed":false')))) graphqlErrors++;
+          if (status !== 200) return;
+          answered++;
+          const partial = responseBody.includes('"completed":false');
+          if (partial) degraded++;
+          if (responseBody.includes('"errors"') || (g.partialIsError && partial)) graphqlErrors++;
         },
       },
     ],
@@ -256,6 +270,7 @@ async function load(g: Gateway, gatewayProcess: ChildProcess, durationS: number,
     p99: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    degradedShare: answered === 0 ? 0 : degraded / answered,
     restCallsPerRequest: totalCalls / SAMPLE,
     subgraphRequestsPerRequest,
     cpuMsPerRequest,
@@ -304,7 +319,7 @@ export async function runRounds<N extends string>(
         const heap = await probe.heapAfterGcMb(child);
         heaps[name] = Math.max(heaps[name], heap);
         results[name].push(r);
-        console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  REST calls/request ${r.restCallsPerRequest.toFixed(2)}  subgraph requests/request ${r.subgraphRequestsPerRequest.toFixed(2)}  heap after GC ${heap} MB${more(r)}`);
+        console.log(`  round ${round + 1} ${name.padEnd(width)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}  degraded ${(100 * r.degradedShare).toFixed(1)} %  REST calls/request ${r.restCallsPerRequest.toFixed(2)}  subgraph requests/request ${r.subgraphRequestsPerRequest.toFixed(2)}  heap after GC ${heap} MB${more(r)}`);
         await processes.stop(child);
       }
     }
@@ -321,13 +336,15 @@ export function printTable<N extends string>({ results, peaks, heaps }: Measurem
   const width = Math.max(8, a.length + 1, b.length + 1);
   const row = (name: N) => {
     const rs = results[name];
-    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${mean(rs, 'subgraphRequestsPerRequest').toFixed(2).padStart(12)} ${String(peaks[name]).padStart(9)} ${String(heaps[name]).padStart(9)}`;
+    return `${name.padEnd(width)} ${mean(rs, 'rps').toFixed(0).padStart(8)} ${(100 * mean(rs, 'degradedShare')).toFixed(1).padStart(10)} ${mean(rs, 'p50').toFixed(1).padStart(8)} ${mean(rs, 'p99').toFixed(1).padStart(8)} ${String(rs.reduce((s, r) => s + r.errors, 0)).padStart(7)} ${mean(rs, 'restCallsPerRequest').toFixed(2).padStart(11)} ${mean(rs, 'subgraphRequestsPerRequest').toFixed(2).padStart(12)} ${String(peaks[name]).padStart(9)} ${String(heaps[name]).padStart(9)}`;
   };
-  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'subgraph/req'.padStart(12)} ${'peak MB'.padStart(9)} ${'heap MB'.padStart(9)}`);
+  console.log(`\n${'gateway'.padEnd(width)} ${'req/s'.padStart(8)} ${'degraded %'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'REST/req'.padStart(11)} ${'subgraph/req'.padStart(12)} ${'peak MB'.padStart(9)} ${'heap MB'.padStart(9)}`);
   console.log(row(a));
   console.log(row(b));
   const ratio = (k: keyof Result) => (mean(results[a], k) / mean(results[b], k)).toFixed(2);
-  console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x, p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x, heap after GC ${(heaps[a] / heaps[b]).toFixed(2)}x`);
+  // Complete answers per second: req/s less the degraded share, round by round.
+  const complete = (rs: readonly Result[]) => rs.reduce((sum, r) => sum + r.rps * (1 - r.degradedShare), 0) / rs.length;
+  console.log(`ratio ${a}/${b}: throughput ${ratio('rps')}x (complete answers ${(complete(results[a]) / complete(results[b])).toFixed(2)}x), p50 ${ratio('p50')}x, p99 ${ratio('p99')}x, peak memory ${(peaks[a] / peaks[b]).toFixed(2)}x, heap after GC ${(heaps[a] / heaps[b]).toFixed(2)}x`);
 }
 
 /** The gateway's CPU per request in a round's line (runRounds' `more`). */

@@ -4,6 +4,7 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from './logger.ts';
 import { ErrorCode, statusOf } from './errors.ts';
 import { traceHttpRequests } from './http-tracing.ts';
+import { tracingContextActive } from './tracing.ts';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -67,7 +68,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     clientErrorHandler,
   });
   // Only the GraphQL route: health checks and metric scrapes would drown the traces.
-  traceHttpRequests(app, { component: options.component, routes: [options.graphqlPath] });
+  // Not at all in `forward` mode (common/tracing.ts): no span, no context per request.
+  if (tracingContextActive()) traceHttpRequests(app, { component: options.component, routes: [options.graphqlPath] });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const clientError = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;

@@ -1,5 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyResult } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Identity } from '../common/identity.ts';
 import { ErrorCode, requestError } from '../common/errors.ts';
 import type { GatewayConfig } from './config.ts';
@@ -12,28 +13,62 @@ export type Authenticator = (authorization: string | undefined) => Promise<Ident
  * a header that is present but wrong is refused outright with HTTP 401, because
  * silently treating a broken token as anonymous hides client bugs.
  */
-function verifierFor(auth: GatewayConfig['auth']): (token: string) => Promise<JWTVerifyResult> {
+function verifierFor(auth: GatewayConfig['auth'], now: () => number): (token: string) => Promise<JWTVerifyResult> {
   const claims = { issuer: auth.issuer, audience: auth.audience };
   if (auth.jwksUrl) {
     // jose caches the key set and refetches it when it sees an unknown `kid`.
     const jwks = createRemoteJWKSet(new URL(auth.jwksUrl));
-    return (token) => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'] });
+    return (token) => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'], currentDate: new Date(now()) });
   }
   // A KeyObject, not raw bytes: jose imports raw bytes again on every call.
   const secret = createSecretKey(Buffer.from(auth.jwtSecret ?? '', 'utf8'));
-  return (token) => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] });
+  return (token) => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'], currentDate: new Date(now()) });
 }
 
-export function createAuthenticator(auth: GatewayConfig['auth']): Authenticator {
-  const verify = verifierFor(auth);
+/** A verified token's subject and expiry (`exp`, seconds since the epoch; undefined: none). */
+interface Verified {
+  readonly userId: string;
+  readonly exp: number | undefined;
+}
+
+/**
+ * Verified tokens kept, by their exact text (signature included: a token that
+ * differs in one byte is verified afresh). A client sends the same token until
+ * it expires, and verifying it again (HMAC or RSA through WebCrypto, an async
+ * job per request) was ~2 % of the gateway's CPU; Envoy's jwt_authn keeps such
+ * a cache too. Expiry is checked on every use, as jose checks it; the TTL
+ * bounds how long a key removed from the JWKS keeps its tokens accepted.
+ */
+const VERIFIED_TOKENS = { max: 5000, ttlMs: 60_000 };
+
+export interface AuthenticatorOptions {
+  /** The clock, in ms since the epoch (tests); default Date.now. */
+  readonly now?: () => number;
+}
+
+export function createAuthenticator(auth: GatewayConfig['auth'], options: AuthenticatorOptions = {}): Authenticator {
+  const now = options.now ?? Date.now;
+  const verify = verifierFor(auth, now);
+  const verified = new LRUCache<string, Verified>({ max: VERIFIED_TOKENS.max, ttl: VERIFIED_TOKENS.ttlMs, perf: { now } });
 
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return { userId: null };
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const token = match[1]!;
+    const known = verified.get(token);
+    if (known) {
+      // jose's rule (clock tolerance 0): expired once `exp` <= now, in whole seconds.
+      if (known.exp !== undefined && known.exp <= Math.floor(now() / 1000)) {
+        verified.delete(token);
+        throw unauthenticated('the token has expired');
+      }
+      return { userId: known.userId };
+    }
     try {
-      const { payload } = await verify(match[1]!);
+      const { payload } = await verify(token);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('the token has no subject (sub claim)');
+      verified.set(token, { userId: payload.sub, exp: payload.exp });
       return { userId: payload.sub };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired');

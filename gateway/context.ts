@@ -7,8 +7,10 @@ import type { Admission } from './admission/outcome.ts';
 export interface GatewayContext {
   readonly identity: Identity;
   readonly requestId: string;
-  /** Signed once per client request, reused for every subgraph fetch of its plan. */
-  readonly identityAssertion: Promise<string>;
+  /** Signed when first awaited (by the first subgraph fetch), once per client request, reused for every fetch of its plan. */
+  readonly identityAssertion: PromiseLike<string>;
+  /** The `traceparent` subgraph fetches send when tracing is off (common/tracing.ts forwardedTraceparent); undefined when spans propagate it. */
+  readonly traceparent?: string;
   /** REST calls made by all subgraph fetches of this request, summed from their extensions. */
   readonly restCalls: RestCallCounts;
   /** Aborts when the request's overall deadline passes; every subgraph fetch honours it. */

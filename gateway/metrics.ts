@@ -101,6 +101,11 @@ export function createMetrics(profile: string) {
       labelNames: ['reason', 'mode'] as const,
       registers: [registry],
     }),
+    identityAssertions: new Counter({
+      name: 'storefront_gateway_identity_assertions_signed_total',
+      help: 'Identity assertions signed for subgraph fetches: at most one per client request, none for a request refused before execution or answered without a subgraph fetch.',
+      registers: [registry],
+    }),
     costEstimated: new Counter({
       name: 'storefront_gateway_cost_estimated_total',
       help: 'Sum of the estimated cost of admitted operations.',

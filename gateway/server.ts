@@ -71,7 +71,7 @@ function checkOverrides(config: Readonly<GatewayConfig>) {
 export async function startGateway(config: Readonly<GatewayConfig>, logger?: Logger): Promise<RunningGateway> {
   const log = logger ?? createLogger(`gateway-${config.profile}`, config.logLevel);
   let phase: GatewayPhase = { phase: 'starting' };
-  startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint });
+  startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint, untraced: 'forward' });
   const authenticate = createAuthenticator(config.auth);
   const assertionKey = identityKey(config.identitySecret);
   // Each fetch carries its own deadline (subgraphs/data-source.ts); the pool's socket
@@ -127,6 +127,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
     // process died with 143 mid-drain in production.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo's default appends '\n' to JSON.stringify's output: a cons string
+    // that must be flattened (a copy of the whole answer) before it is encoded.
+    stringifyResult: (result) => JSON.stringify(result),
     formatError: createFormatError({ logger: log, passUnknownCodes: true }),
     plugins: [
       fastifyApolloDrainPlugin(app),

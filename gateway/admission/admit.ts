@@ -57,10 +57,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   const body = toGraphQLRequestBody(request, outcome.query);
   const label = outcome.via === 'manifest' && outcome.operation ? outcome.operation.name : 'unlisted';
 
-  const preParse = limitRejection(p, checkPreParse(outcome.query, p.limits), caller);
+  const cached = snapshot.derived.cache.lookup(outcome.query);
+  const preParse = limitRejection(p, checkPreParse(outcome.query, p.limits, cached.tokens), caller);
   if (preParse) return preParse;
 
-  const analysis = snapshot.derived.cache.analyze(outcome.query);
+  const analysis = cached.analysis();
   if (analysis.kind === 'unparsable') {
     // Apollo Server's parser is recursive and unbounded: handed a document nested past
     // MAX_PARSER_NESTING it parses one no limit or cost was measured on (a 600-level
@@ -97,11 +98,11 @@ export async function admitOperation(p: Protections, input: HttpGraphQLInput, ca
   if (input.method === 'GET' && operation.operation === 'mutation') {
     return reject(ErrorCode.BAD_REQUEST, 'mutations cannot be sent over GET: use POST', { status: 405, headers: { allow: 'POST' } });
   }
-  const estimated = estimateCost(snapshot.apiSchema, snapshot.derived.directives, analysis.document, {
-    operationName: request.operationName ?? null,
-    variables: request.variables as Record<string, unknown> | undefined,
-    defaultListSize: p.cost.defaultListSize,
-  });
+  const operationName = request.operationName ?? null;
+  const variables = request.variables as Record<string, unknown> | undefined;
+  const estimated = analysis.costs.estimate(operationName, variables, (onVariableRead) =>
+    estimateCost(snapshot.apiSchema, snapshot.derived.directives, analysis.document, { operationName, variables, defaultListSize: p.cost.defaultListSize, onVariableRead }),
+  );
   const { maxCost, maxCostMode } = p.cost;
   if (maxCost !== null && estimated > maxCost) {
     p.metrics.costRejections.inc({ reason: 'max_cost', mode: maxCostMode });

@@ -2,6 +2,7 @@ import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import type { FallbackRecord } from '../../common/upstream/wire.ts';
 import { isServiceFailure } from '../plugins/completeness.ts';
 import { optionalFieldsOf, type DegradationConfig } from './config.ts';
+import { LRUCache } from 'lru-cache';
 import { fetchShapeOf, type FetchedField, type FetchShape } from './fetch-shape.ts';
 import { project } from './project.ts';
 
@@ -46,20 +47,30 @@ export function createDegradation(config: Readonly<DegradationConfig>): Degradat
     const group = declared(f)?.group;
     return (group !== undefined ? config.groupTimeoutsMs[group] : undefined) ?? config.optionalTimeoutsMs[subgraph] ?? config.optionalTimeoutMs;
   };
+  // A plan depends on the subgraph and the fetch's text only, and the planner
+  // reuses a handful of texts per client operation: decide each pair once.
+  const plans = new Map<string, LRUCache<string, { readonly plan: FetchPlan | undefined }>>();
+  const decide = (subgraph: string, query: string): FetchPlan | undefined => {
+    const shape = fetchShapeOf(query);
+    // Writes are never stood in for: a client must know whether its mutation ran.
+    if (shape?.operation !== 'query') return undefined;
+    const data = shape.fields.filter((f) => f.fieldName !== '__typename');
+    const optional = data.filter((f) => declared(f) !== undefined);
+    if (optional.length === 0) return undefined;
+    const optionalOnly = optional.length === data.length;
+    // One fetch serves all its fields: it waits as long as the most patient of them allows.
+    const timeoutMs = optionalOnly ? Math.max(...optional.map((f) => budgetOf(subgraph, f))) : undefined;
+    return new Plan(subgraph, shape, fallbacks, optionalOnly, timeoutMs);
+  };
   return {
     coordinates: Object.keys(fallbacks),
     plan(subgraph, request) {
       if (!request.query) return undefined;
-      const shape = fetchShapeOf(request.query);
-      // Writes are never stood in for: a client must know whether its mutation ran.
-      if (shape?.operation !== 'query') return undefined;
-      const data = shape.fields.filter((f) => f.fieldName !== '__typename');
-      const optional = data.filter((f) => declared(f) !== undefined);
-      if (optional.length === 0) return undefined;
-      const optionalOnly = optional.length === data.length;
-      // One fetch serves all its fields: it waits as long as the most patient of them allows.
-      const timeoutMs = optionalOnly ? Math.max(...optional.map((f) => budgetOf(subgraph, f))) : undefined;
-      return new Plan(subgraph, shape, fallbacks, optionalOnly, timeoutMs);
+      let bySubgraph = plans.get(subgraph);
+      if (!bySubgraph) plans.set(subgraph, (bySubgraph = new LRUCache({ max: 2000 })));
+      let known = bySubgraph.get(request.query);
+      if (!known) bySubgraph.set(request.query, (known = { plan: decide(subgraph, request.query) }));
+      return known.plan;
     },
   };
 }

@@ -5,6 +5,7 @@ import { startDeadline } from '../../common/upstream/deadline.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../../common/idempotency.ts';
 import { signIdentityAssertion, type Identity } from '../../common/identity.ts';
+import { forwardedTraceparent } from '../../common/tracing.ts';
 import type { KeyObject } from 'node:crypto';
 import { admitOperation, refundAdmission, type Caller, type Protections } from '../admission/admit.ts';
 import { API_KEY_HEADER, clientKeyOf } from '../admission/client-key.ts';
@@ -25,12 +26,22 @@ export interface GraphQLHandlerDeps {
 }
 
 /** Who asks, plus the write they name (the IETF Idempotency-Key), if any. */
-type Requester = Caller & { readonly idempotencyKey?: string };
+type Requester = Caller & {
+  readonly idempotencyKey?: string;
+  /** The signed identity assertion for subgraph fetches, signed when first awaited (see lazyAssertion). */
+  readonly identityAssertion: PromiseLike<string>;
+  readonly traceparent: string | undefined;
+};
 
 interface Answer {
   readonly status: number;
   readonly headers: Iterable<[string, string]>;
-  readonly body: string;
+  /**
+   * Executed answers are UTF-8 bytes, encoded once here: handed a string,
+   * fastify measures it (Buffer.byteLength, a pass over up to ~100 KB) and
+   * node:http encodes it again when writing. A Buffer goes out with its length.
+   */
+  readonly body: string | Buffer;
 }
 
 /**
@@ -60,24 +71,24 @@ export function graphqlHandler(deps: GraphQLHandlerDeps) {
       clientName: headerOf(request, 'apollographql-client-name')?.slice(0, 64) ?? deps.profile,
       requestId,
       ...(idempotency.key !== undefined ? { idempotencyKey: idempotency.key } : {}),
+      identityAssertion: lazyAssertion(deps, identity),
+      traceparent: forwardedTraceparent(request.headers['traceparent']),
     };
-    const identityAssertion = signIdentityAssertion(deps.assertionKey, identity);
-    identityAssertion.catch(() => {}); // awaited by the first subgraph fetch, if any
 
     const method = request.method;
-    if (method !== 'GET' && method !== 'POST') return send(reply, await execute(deps, request, { method, body: request.body, search: searchOf(request) }, caller, identityAssertion, undefined));
-    if (method === 'GET' && isLandingPageRequest(request)) return send(reply, await execute(deps, request, { method, body: undefined, search: searchOf(request) }, caller, identityAssertion, undefined));
+    if (method !== 'GET' && method !== 'POST') return send(reply, await execute(deps, request, { method, body: request.body, search: searchOf(request) }, caller, undefined));
+    if (method === 'GET' && isLandingPageRequest(request)) return send(reply, await execute(deps, request, { method, body: undefined, search: searchOf(request) }, caller, undefined));
 
-    if (method === 'POST' && Array.isArray(request.body)) return send(reply, await batch(deps, request, request.body, caller, identityAssertion));
-    return send(reply, await single(deps, request, method, request.body, caller, identityAssertion));
+    if (method === 'POST' && Array.isArray(request.body)) return send(reply, await batch(deps, request, request.body, caller));
+    return send(reply, await single(deps, request, method, request.body, caller));
   };
 }
 
-async function single(deps: GraphQLHandlerDeps, request: FastifyRequest, method: 'GET' | 'POST', body: unknown, caller: Caller, assertion: Promise<string>): Promise<Answer> {
+async function single(deps: GraphQLHandlerDeps, request: FastifyRequest, method: 'GET' | 'POST', body: unknown, caller: Requester): Promise<Answer> {
   const admission = await admitOperation(deps.protections, { method, body, query: request.query as Record<string, string> }, caller);
   if (admission.kind === 'reject') return answerRejection(logRejection(deps, caller, admission));
   const forwarded = method === 'GET' ? { method, body: undefined, search: searchFromBody(admission.body) } : { method, body: admission.body, search: '' };
-  return execute(deps, request, forwarded, caller, assertion, admission);
+  return execute(deps, request, forwarded, caller, admission);
 }
 
 /**
@@ -86,7 +97,7 @@ async function single(deps: GraphQLHandlerDeps, request: FastifyRequest, method:
  * operation refuses the whole batch: partial batches are hard for clients to
  * retry correctly.
  */
-async function batch(deps: GraphQLHandlerDeps, request: FastifyRequest, operations: unknown[], caller: Caller, assertion: Promise<string>): Promise<Answer> {
+async function batch(deps: GraphQLHandlerDeps, request: FastifyRequest, operations: unknown[], caller: Requester): Promise<Answer> {
   const max = deps.batching.maxBatchSize;
   if (max === 0) return answerRejection(batchRejection('batched requests are not accepted by this gateway: send one operation per request'));
   if (operations.length === 0 || operations.length > max) return answerRejection(batchRejection(`a batch must hold 1 to ${max} operations, received ${operations.length}`));
@@ -102,9 +113,12 @@ async function batch(deps: GraphQLHandlerDeps, request: FastifyRequest, operatio
     admissions.push(admission);
   }
   const answers = await Promise.all(
-    admissions.map((a) => execute(deps, request, { method: 'POST', body: (a as Extract<Admission, { kind: 'admit' }>).body, search: '' }, caller, assertion, a as Extract<Admission, { kind: 'admit' }>)),
+    admissions.map((a) => execute(deps, request, { method: 'POST', body: (a as Extract<Admission, { kind: 'admit' }>).body, search: '' }, caller, a as Extract<Admission, { kind: 'admit' }>)),
   );
-  return { status: 200, headers: [['content-type', 'application/json; charset=utf-8']], body: `[${answers.map((a) => a.body).join(',')}]` };
+  const parts: Buffer[] = [];
+  answers.forEach((a, i) => parts.push(i === 0 ? BATCH_OPEN : COMMA, typeof a.body === 'string' ? Buffer.from(a.body) : a.body));
+  parts.push(BATCH_CLOSE);
+  return { status: 200, headers: [['content-type', 'application/json; charset=utf-8']], body: Buffer.concat(parts) };
 }
 
 async function execute(
@@ -112,7 +126,6 @@ async function execute(
   request: FastifyRequest,
   forwarded: { method: string; body: unknown; search: string },
   caller: Requester,
-  identityAssertion: Promise<string>,
   admission: Extract<Admission, { kind: 'admit' }> | undefined,
 ): Promise<Answer> {
   const headers = new HeaderMap();
@@ -127,7 +140,8 @@ async function execute(
       context: async () => ({
         identity: caller.identity,
         requestId: caller.requestId,
-        identityAssertion,
+        identityAssertion: caller.identityAssertion,
+        ...(caller.traceparent !== undefined ? { traceparent: caller.traceparent } : {}),
         restCalls: {},
         deadline: deadline.signal,
         deadlineAt,
@@ -135,14 +149,42 @@ async function execute(
         ...(admission ? { admission } : {}),
       }),
     });
-    let body = '';
-    if (response.body.kind === 'complete') body = response.body.string;
-    else for await (const chunk of response.body.asyncIterator) body += chunk;
+    let body: Buffer;
+    if (response.body.kind === 'complete') body = Buffer.from(response.body.string);
+    else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body.asyncIterator) chunks.push(Buffer.from(chunk));
+      body = Buffer.concat(chunks);
+    }
     return { status: response.status ?? 200, headers: response.headers, body };
   } finally {
     deadline.clear();
   }
 }
+
+/**
+ * The identity assertion as a thenable that signs when first awaited (by the
+ * first subgraph fetch), once per client request: a request refused by
+ * admission, or answered without a subgraph fetch (introspection), pays for no
+ * signature. Not a getter on the context: Apollo Server copies the context with
+ * Object.assign for each operation, which would call it.
+ */
+function lazyAssertion(deps: GraphQLHandlerDeps, identity: Identity): PromiseLike<string> {
+  let signed: Promise<string> | undefined;
+  return {
+    then(onFulfilled, onRejected) {
+      if (!signed) {
+        deps.protections.metrics.identityAssertions.inc();
+        signed = signIdentityAssertion(deps.assertionKey, identity);
+      }
+      return signed.then(onFulfilled, onRejected);
+    },
+  };
+}
+
+const BATCH_OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const BATCH_CLOSE = Buffer.from(']');
 
 /** Refusals never reach Apollo Server's request log: one line here, same fields. */
 function logRejection(deps: GraphQLHandlerDeps, caller: Caller, rejection: Rejection): Rejection {

@@ -254,7 +254,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     const headers = options.request.http?.headers;
     if (!headers) return;
     // Runs inside Apollo's gateway.fetch span: the subgraph's server span becomes its child.
-    injectTraceContext(headers);
+    injectTraceContext(headers, context.traceparent);
     if (context.identityAssertion && context.requestId) {
       headers.set(IDENTITY_HEADER, await context.identityAssertion);
       headers.set(REQUEST_ID_HEADER, context.requestId);

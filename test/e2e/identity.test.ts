@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { identityKey, signIdentityAssertion } from '../../common/identity.ts';
 import { DEV_IDENTITY_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from '../../common/secrets.ts';
+import { metricValue } from '../support/metrics.ts';
 import { operation } from '../support/operations.ts';
 import { postGraphQL, startSystem, tokenFor, type System } from '../support/system.ts';
 
@@ -92,5 +93,35 @@ describe('identity at the subgraphs', () => {
     const response = await postGraphQL(system.subgraphs.user.url, { query: entitiesQuery, variables: { r: [{ __typename: 'User', id: 'user-0002' }] } }, { headers: { 'x-storefront-identity': assertion } });
     assert.equal(response.body.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
     assert.doesNotMatch(JSON.stringify(response.body), /@/, 'no email may leak');
+  });
+});
+
+describe('identity assertion signing at the gateway', () => {
+  const signed = async () => {
+    const text = await (await fetch(system.gateway.url.replace('/graphql', '/metrics'))).text();
+    return metricValue(text, 'storefront_gateway_identity_assertions_signed_total', {}) ?? Number.NaN;
+  };
+
+  it('signs one assertion per client request, shared by all its subgraph fetches', async () => {
+    const before = await signed();
+    const response = await system.graphql({ query: operation('web', 'FrontPage') }, { token: await tokenFor('user-0003') });
+    assert.equal(response.body.errors, undefined);
+    assert.equal(await signed(), before + 1, 'the front page makes 7 subgraph fetches with one assertion');
+  });
+
+  it('signs none for a request admission refuses', async () => {
+    const before = await signed();
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: featuredProducts { id }`).join(' ');
+    const response = await system.graphql({ query: `{ ${aliases} }` }, { token: await tokenFor('user-0003') });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.errors?.[0]?.extensions?.['code'], 'MAX_ALIASES_LIMIT');
+    assert.equal(await signed(), before);
+  });
+
+  it('signs none for an operation answered without a subgraph fetch (introspection)', async () => {
+    const before = await signed();
+    const response = await system.graphql({ query: '{ __schema { queryType { name } } }' }, { token: await tokenFor('user-0003') });
+    assert.deepEqual(response.body.data, { __schema: { queryType: { name: 'Query' } } });
+    assert.equal(await signed(), before);
   });
 });

@@ -57,6 +57,28 @@ describe('maximum cost per operation', () => {
     assert.equal(graph.rest.user.calls.length, 0, 'nothing was executed');
   });
 
+  it('estimates one cached document anew for each value of its slicing variable: a small page runs, a huge one is refused, the small one runs again', async () => {
+    const g = await gateway({ cost: { maxCost: 1000, budget: { maximumAvailable: 20_000 } } });
+    const token = await tokenFor('user-0001');
+    const query = 'query Search($n: Int) { searchProducts(first: $n) { nodes { id name } } }';
+    const search = (variables: Record<string, unknown>) => postGraphQL(g.url, { query, variables }, { token });
+    const five = await search({ n: 5 });
+    assert.equal(five.status, 200);
+    const fiveCost = costOf(five.body)!.requestedQueryCost;
+    const fifty = await search({ n: 50 });
+    assert.ok(costOf(fifty.body)!.requestedQueryCost > fiveCost, 'first: 50 is estimated higher than first: 5');
+    const huge = await search({ n: 5000 });
+    assert.equal(huge.status, 400);
+    const refusal = huge.body.errors?.[0]?.extensions as { code: string; cost: { estimated: number; max: number } };
+    assert.equal(refusal.code, 'COST_ESTIMATED_TOO_EXPENSIVE');
+    assert.ok(refusal.cost.estimated > 1000);
+    const defaulted = await search({});
+    assert.equal(defaulted.status, 200, 'left out, $n takes no value: the schema default first: 20 sizes the list');
+    assert.ok(costOf(defaulted.body)!.requestedQueryCost > fiveCost && costOf(defaulted.body)!.requestedQueryCost < costOf(fifty.body)!.requestedQueryCost);
+    assert.equal(costOf((await search({ n: 5, unrelated: 'x' })).body)?.requestedQueryCost, fiveCost, 'a variable the estimate never reads changes nothing');
+    assert.equal((await search({ n: 5000 })).status, 400, 'refused again from the memo');
+  });
+
   it('in measure mode, lets it run and counts it', async () => {
     const g = await gateway({ cost: { maxCost: 1000, maxCostMode: 'measure', budget: { maximumAvailable: 20_000 } } });
     const response = await postGraphQL(g.url, { query: FRONT_PAGE }, { token: await tokenFor('user-0001') });

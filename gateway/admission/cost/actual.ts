@@ -17,6 +17,7 @@ import {
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { MAX_NESTING, MUTATION_BASE_COST, createContext, enterOperation, isExcluded, operationsToCost, type CostContext, type CostOptions } from './context.ts';
@@ -43,6 +44,18 @@ interface Walk {
    * (it dominated the walk: a 20-line cart costs ~300 field visits).
    */
   readonly fieldFacts: WeakMap<FieldGroup, Map<string, { definition: GraphQLField<unknown, unknown>; call: number } | null>>;
+  /**
+   * typeWeight by type, looked up once per walk: it asks graphql-js's
+   * isCompositeType/isAbstractType, whose instanceOf checks are slow outside
+   * production mode, and the walk wants a weight for every object returned.
+   */
+  readonly weights: Map<GraphQLNamedType, number>;
+}
+
+function weightOf(walk: Walk, type: GraphQLNamedType): number {
+  let weight = walk.weights.get(type);
+  if (weight === undefined) walk.weights.set(type, (weight = typeWeight(walk.context, type)));
+  return weight;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -102,8 +115,8 @@ function groupsFor(walk: Walk, source: readonly FieldNode[] | SelectionSetNode, 
 }
 
 /** The object's own type: its static type, or for an interface or union the `__typename` the response carries. */
-function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQLCompositeType, value: Record<string, unknown>): GraphQLObjectType | null {
-  if (isObjectType(declared)) return declared;
+function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQLCompositeType, object: boolean, value: Record<string, unknown>): GraphQLObjectType | null {
+  if (object) return declared as GraphQLObjectType;
   for (const [key, group] of groupsFor(walk, source, declared, null)) {
     if (group.nodes[0]!.name.value !== '__typename') continue;
     const typeName = value[key];
@@ -146,7 +159,7 @@ function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType 
 type TypeShape =
   | { readonly kind: 'list'; readonly of: GraphQLOutputType }
   | { readonly kind: 'leaf'; readonly named: GraphQLNamedType }
-  | { readonly kind: 'composite'; readonly named: GraphQLCompositeType }
+  | { readonly kind: 'composite'; readonly named: GraphQLCompositeType; readonly object: boolean }
   | { readonly kind: 'other' };
 
 const shapes = new WeakMap<GraphQLOutputType, TypeShape>();
@@ -161,7 +174,7 @@ function shapeOf(type: GraphQLOutputType): TypeShape {
       : isLeafType(named)
         ? { kind: 'leaf', named }
         : isCompositeType(named)
-          ? { kind: 'composite', named }
+          ? { kind: 'composite', named, object: isObjectType(named) }
           : { kind: 'other' };
     shapes.set(type, shape);
   }
@@ -179,11 +192,49 @@ function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputT
     for (const item of value) cost = addCost(cost, valueCost(walk, nodes, shape.of, item, depth));
     return cost;
   }
-  if (shape.kind === 'leaf') return clampCost(typeWeight(walk.context, shape.named));
+  if (shape.kind === 'leaf') return clampCost(weightOf(walk, shape.named));
   if (shape.kind !== 'composite' || !isRecord(value)) return 0;
-  const runtime = runtimeType(walk, nodes, shape.named, value);
-  const weight = typeWeight(walk.context, runtime ?? shape.named);
+  const runtime = runtimeType(walk, nodes, shape.named, shape.object, value);
+  const weight = weightOf(walk, runtime ?? shape.named);
   return clampCost(weight + objectCost(walk, groupsFor(walk, nodes, shape.named, runtime), runtime, value, depth));
+}
+
+/** Walks kept per operation of one document: enough for the variable values a client really varies. */
+const MAX_WALKS = 16;
+/** Variable values whose JSON is longer are not memoised. */
+const MAX_WALK_KEY_LENGTH = 1024;
+
+/**
+ * What actualCost learns of one document, kept across requests: field
+ * groupings and call costs (the walk's memo maps), by operation and the values
+ * of the operation's variables (@skip/@include and argument costs read them;
+ * which ones depends on the data, so all of the operation's are the key).
+ * Only the list lengths differ between two requests with equal values: the
+ * walk over `data` is all that is left to do. One per document, and per
+ * `onListSize` (the walk keeps the first one it was given).
+ */
+export class ActualCostWalks {
+  readonly #walks = new Map<string, Walk>();
+
+  get(key: string): Walk | undefined {
+    return this.#walks.get(key);
+  }
+
+  set(key: string, walk: Walk): void {
+    if (this.#walks.size < MAX_WALKS) this.#walks.set(key, walk);
+  }
+}
+
+function walkKey(operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | null | undefined): string | undefined {
+  const values = variables ?? {};
+  const definitions = operation.variableDefinitions ?? [];
+  let key: string;
+  try {
+    key = `${operation.name?.value ?? ''}\u0000${JSON.stringify(definitions.map((d) => (Object.hasOwn(values, d.variable.name.value) ? [values[d.variable.name.value]] : [])))}`;
+  } catch {
+    return undefined; // a value nested too deeply for JSON.stringify's recursion
+  }
+  return key.length <= MAX_WALK_KEY_LENGTH ? key : undefined;
 }
 
 /**
@@ -193,15 +244,20 @@ function valueCost(walk: Walk, nodes: readonly FieldNode[], type: GraphQLOutputT
  * resolved once). Router calls this the actual cost (`by_response_shape`):
  * `@requires` fetches are not in the response and are not counted.
  */
-export function actualCost(schema: GraphQLSchema, directives: CostDirectives, document: DocumentNode, options: CostOptions, data: unknown): number {
-  const context = createContext(schema, directives, document, options);
+export function actualCost(schema: GraphQLSchema, directives: CostDirectives, document: DocumentNode, options: CostOptions, data: unknown, walks?: ActualCostWalks): number {
   // A response answers one operation: the named one, else the first.
   const [operation] = operationsToCost(document, options.operationName);
   const root = operation && (operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : operation.operation === OperationTypeNode.SUBSCRIPTION ? schema.getSubscriptionType() : schema.getQueryType());
   if (!operation || !root) return 0;
-  enterOperation(context, operation);
   const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
   if (!isRecord(data)) return base;
-  const walk: Walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap() };
+  const key = walks && walkKey(operation, options.variables);
+  let walk = key === undefined ? undefined : walks?.get(key);
+  if (!walk) {
+    const context = createContext(schema, directives, document, options);
+    enterOperation(context, operation);
+    walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap(), weights: new Map() };
+    if (key !== undefined) walks?.set(key, walk);
+  }
   return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
 }

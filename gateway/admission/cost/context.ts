@@ -52,6 +52,8 @@ export interface CostOptions {
    * turns into `@listSize` annotations. Not called by estimateCost.
    */
   readonly onListSize?: (coordinate: string, size: number) => void;
+  /** Called with the name of each variable the walk reads: what an estimate depends on (memo.ts). */
+  readonly onVariableRead?: (name: string) => void;
 }
 
 /** What one costing pass reads, built once per call; the memo maps make hostile documents linear. */
@@ -63,6 +65,7 @@ export interface CostContext {
   readonly variableDefaults: Map<string, ConstValueNode>;
   readonly defaultListSize: number;
   readonly onListSize: ((coordinate: string, size: number) => void) | undefined;
+  readonly onVariableRead: ((name: string) => void) | undefined;
   /** Cost of a variable's value in one argument position, by variable, type and weight. */
   readonly variableMemo: Map<string, number>;
   /** Weight of an interface or union: the heaviest of its possible types. */
@@ -84,6 +87,7 @@ export function createContext(schema: GraphQLSchema, directives: CostDirectives,
     variableDefaults: new Map(),
     defaultListSize: size !== undefined && Number.isFinite(size) && size >= 0 ? Math.ceil(size) : DEFAULT_LIST_SIZE,
     onListSize: options.onListSize,
+    onVariableRead: options.onVariableRead,
     variableMemo: new Map(),
     abstractWeights: new Map(),
   };
@@ -107,6 +111,7 @@ export function enterOperation(context: CostContext, operation: OperationDefinit
 
 /** A variable's value: as sent, else its default in the operation, else undefined (not provided). */
 export function variableValue(context: CostContext, name: string): unknown {
+  context.onVariableRead?.(name);
   if (Object.hasOwn(context.variables, name)) return context.variables[name];
   const fallback = context.variableDefaults.get(name);
   return fallback === undefined ? undefined : valueFromASTUntyped(fallback);

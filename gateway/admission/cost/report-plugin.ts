@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../../../common/logger.ts';
-import { actualCost } from './index.ts';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { actualCost, ActualCostWalks } from './actual.ts';
 import type { Protections } from '../admit.ts';
 import { throttleStatus } from '../outcome.ts';
 import type { GatewayContext } from '../../context.ts';
@@ -15,6 +16,9 @@ import type { GatewayContext } from '../../context.ts';
 export function costReportPlugin(protections: Protections, logger: Logger): ApolloServerPlugin<GatewayContext> {
   const { listSize } = protections.metrics;
   const observeListSize = (field: string, size: number) => listSize.observe({ field }, size);
+  // Apollo Server keeps one parsed DocumentNode per document text (its document store), so this is per
+  // document; a walk holds the schema it was made with, so a schema reload starts afresh.
+  const walks = new WeakMap<DocumentNode, { readonly schema: GraphQLSchema; readonly memo: ActualCostWalks }>();
   return {
     async requestDidStart() {
       return {
@@ -26,7 +30,10 @@ export function costReportPlugin(protections: Protections, logger: Logger): Apol
           let actual = cost.estimated;
           if (document) {
             try {
-              actual = actualCost(snapshot.apiSchema, snapshot.derived.directives, document, { operationName: request.operationName ?? null, variables: request.variables, defaultListSize: protections.cost.defaultListSize, onListSize: observeListSize }, result.data ?? null);
+              let known = walks.get(document);
+              if (known?.schema !== snapshot.apiSchema) walks.set(document, (known = { schema: snapshot.apiSchema, memo: new ActualCostWalks() }));
+              const memo = known.memo;
+              actual = actualCost(snapshot.apiSchema, snapshot.derived.directives, document, { operationName: request.operationName ?? null, variables: request.variables, defaultListSize: protections.cost.defaultListSize, onListSize: observeListSize }, result.data ?? null, memo);
             } catch (error) {
               // Never fail a response over bookkeeping: charge the estimate.
               logger.error({ err: error, requestId: contextValue.requestId }, 'actual cost failed; keeping the estimate');

@@ -154,14 +154,15 @@ function violation(limit: LimitName, setting: LimitSetting, measured: number): L
 /**
  * Limits checked on the raw text, before parsing: bytes, then tokens. Token counting
  * stops after max + 1 tokens, so an oversized document costs bounded work.
+ * `tokens` counts as countTokens does; the document cache passes a memoised count.
  */
-export function checkPreParse(source: string, policy: LimitPolicy): LimitViolation[] {
+export function checkPreParse(source: string, policy: LimitPolicy, tokens: (stopAfter: number) => number = (stopAfter) => countTokens(source, stopAfter)): LimitViolation[] {
   const found: (LimitViolation | undefined)[] = [];
   if (policy.maxDocumentBytes.max !== null) {
     found.push(violation('maxDocumentBytes', policy.maxDocumentBytes, documentBytes(source)));
   }
   if (policy.maxTokens.max !== null) {
-    found.push(violation('maxTokens', policy.maxTokens, countTokens(source, policy.maxTokens.max)));
+    found.push(violation('maxTokens', policy.maxTokens, tokens(policy.maxTokens.max)));
   }
   return found.filter((v) => v !== undefined);
 }

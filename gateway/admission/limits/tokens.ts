@@ -76,10 +76,11 @@ export type ParseOutcome =
  * nesting bounded first, so the recursive parser never overflows the stack.
  * Never throws: every failure is a GraphQLError the caller answers with a
  * catalogue code (MAX_TOKENS_LIMIT for `tooManyTokens`, GRAPHQL_PARSE_FAILED
- * otherwise). `maxTokens` null means no token limit.
+ * otherwise). `maxTokens` null means no token limit. `known`: a scan of the
+ * whole of `source` made before (by the document cache), so it is not lexed twice.
  */
-export function parseWithinLimits(source: string, maxTokens: number | null): ParseOutcome {
-  const scan = scanTokens(source, maxTokens ?? Number.POSITIVE_INFINITY);
+export function parseWithinLimits(source: string, maxTokens: number | null, known?: LexicalScan): ParseOutcome {
+  const scan = known ?? scanTokens(source, maxTokens ?? Number.POSITIVE_INFINITY);
   if (maxTokens !== null && scan.tokens > maxTokens) {
     return {
       ok: false,
