@@ -75,7 +75,7 @@ function refusal(name: string, user: number, answer: Answer, shipped: boolean): 
   const code = first?.extensions?.['code'] ?? 'no code';
   const numbers = first?.extensions ? JSON.stringify(first.extensions) : '';
   const hint = shipped && name === 'ours'
-    ? `\nOur gateway REFUSED the heavy operation with its protections as shipped (web profile). To measure it anyway, raise only what refused it, e.g.\n  npm run bench:heavy -- --gateway-config bench/heavy-raised-cost.json   (cost.maxCost 17000; every output line says so)`
+    ? `\nOur gateway REFUSED the heavy operation with its protections as shipped (web profile). To measure it anyway, raise only what refused it in a config file and pass it with --gateway-config <file> (every output line says so)`
     : '';
   return `${name} answered user ${user + 1} with HTTP ${answer.status}, ${code}: ${first?.message ?? '(no message)'} ${numbers}; no load was run${hint}`;
 }
