@@ -58,10 +58,11 @@ interface Group {
  * when the tick ends, as with DataLoader's default schedule, unless the query
  * plan says another fetch to that subgraph is on its way (see #partnerComing);
  * never later than `maxWaitMs` after its first part (nor a third of the own
- * deadline of a part others wait for). Each part keeps its own deadline: the merged request runs as
- * long as its most patient part allows, and a part whose deadline passes first
- * fails alone (an optional part then gets its fallbacks while a critical one
- * still waits).
+ * deadline of a part others wait for). A fetch with no possible partner in its
+ * plan skips all this. Each part keeps its own deadline: the merged request
+ * runs as long as its most patient part allows, and a part whose deadline
+ * passes first fails alone (an optional part then gets its fallbacks while a
+ * critical one still waits).
  *
  * The schedule is hand-written (DataLoader's `batchScheduleFn`) because no
  * library knows Apollo's query plans; DataLoader does the collecting and
