@@ -133,6 +133,8 @@ describe('fetch merging: what the query plan says', () => {
       'featured prices: leaf after [featured]',
     ]);
     assert.deepEqual(index.byOperation.get('featured prices'), [5]);
+    // Only the two price fetches and the two catalog fetches can run side by side with one of their subgraph.
+    assert.deepEqual(index.fetches.map((f) => f.alone), [true, true, false, false, false, false]);
     assert.equal(indexPlan(plan), index, 'analysed once per plan object');
   });
 

@@ -109,12 +109,32 @@ const prefixOf = (index: number) => `_${index}_`;
 
 /** The merged operation of parts that are all `isMergeable`. */
 export function mergeParts(parts: readonly FetchPart[], operationName?: string): { query: string; variables: Record<string, unknown> } {
+  const variables: Record<string, unknown> = {};
+  parts.forEach((part, index) => {
+    for (const [name, value] of Object.entries(part.variables ?? {})) variables[prefixOf(index) + name] = value;
+  });
+  return { query: mergedText(parts.map((p) => p.query), operationName), variables };
+}
+
+// The same plan merges the same fetches for every request: print each merged text once.
+const texts = new LRUCache<string, string>({ max: 2000 });
+
+function mergedText(queries: readonly string[], operationName: string | undefined): string {
+  const key = `${operationName ?? ''}\u0000${queries.join('\u0000')}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = printMerged(queries, operationName);
+    texts.set(key, text);
+  }
+  return text;
+}
+
+function printMerged(queries: readonly string[], operationName: string | undefined): string {
   const variableDefinitions: VariableDefinitionNode[] = [];
   const selections: SelectionNode[] = [];
   const fragments: DefinitionNode[] = [];
-  const variables: Record<string, unknown> = {};
-  parts.forEach((part, index) => {
-    const entry = parsePart(part.query);
+  queries.forEach((query, index) => {
+    const entry = parsePart(query);
     if (!entry) throw new Error('mergeParts: a part that is not mergeable');
     const prefix = prefixOf(index);
     const renamed = visit({ kind: Kind.DOCUMENT, definitions: [entry.operation, ...entry.fragments] } as DocumentNode, {
@@ -126,7 +146,6 @@ export function mergeParts(parts: readonly FetchPart[], operationName?: string):
     variableDefinitions.push(...(operation.variableDefinitions ?? []));
     selections.push(...operation.selectionSet.selections.map((s) => aliasRoot(s, prefix)));
     fragments.push(...ownFragments);
-    for (const [name, value] of Object.entries(part.variables ?? {})) variables[prefix + name] = value;
   });
   const operation: OperationDefinitionNode = {
     kind: Kind.OPERATION_DEFINITION,
@@ -135,7 +154,7 @@ export function mergeParts(parts: readonly FetchPart[], operationName?: string):
     variableDefinitions,
     selectionSet: { kind: Kind.SELECTION_SET, selections },
   };
-  return { query: print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }), variables };
+  return print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] });
 }
 
 function aliasRoot(selection: SelectionNode, prefix: string): SelectionNode {

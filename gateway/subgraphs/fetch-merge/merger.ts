@@ -1,6 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { trace } from '@opentelemetry/api';
+import { context as otelContext, trace, type Context } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import { isWrite } from '../../degradation/writes.ts';
 import { isMergeable, mergeParts, splitAnswer, type FetchAnswer } from './merge.ts';
@@ -29,8 +28,8 @@ interface Part {
   readonly leaf: boolean;
   /** Plan fetches on the wire (or going) when it was issued: all a non-leaf part may wait for. */
   readonly wave: ReadonlySet<number>;
-  /** Runs a function in the async context (trace span) the part was issued in. */
-  readonly inContext: <R>(fn: () => R) => R;
+  /** The trace context it was issued in (its gateway.fetch span): where its request, if it goes first, belongs. */
+  readonly trace: Context;
 }
 
 /** Handed back by the DataLoader at once, so that each part can stop waiting at its own deadline. */
@@ -59,10 +58,11 @@ interface Group {
  * when the tick ends, as with DataLoader's default schedule, unless the query
  * plan says another fetch to that subgraph is on its way (see #partnerComing);
  * never later than `maxWaitMs` after its first part (nor a third of the own
- * deadline of a part others wait for). Each part keeps its own deadline: the merged request runs as
- * long as its most patient part allows, and a part whose deadline passes first
- * fails alone (an optional part then gets its fallbacks while a critical one
- * still waits).
+ * deadline of a part others wait for). A fetch with no possible partner in its
+ * plan skips all this. Each part keeps its own deadline: the merged request
+ * runs as long as its most patient part allows, and a part whose deadline
+ * passes first fails alone (an optional part then gets its fallbacks while a
+ * critical one still waits).
  *
  * The schedule is hand-written (DataLoader's `batchScheduleFn`) because no
  * library knows Apollo's query plans; DataLoader does the collecting and
@@ -89,7 +89,9 @@ export class FetchMerger {
     const request = this.#request(context);
     const query = fetch.options.request.query ?? '';
     const node = request.nodeOf(query);
-    if (isWrite(fetch.options.request) || !isMergeable({ query })) {
+    // Most fetches have no possible partner in their plan: no batching machinery for them.
+    const alone = node !== undefined && request.plan!.fetches[node]!.alone;
+    if (alone || isWrite(fetch.options.request) || !isMergeable({ query })) {
       request.mark(node, 'sent');
       try {
         return await fetch.send(fetch.options, fetch.timeoutMs);
@@ -99,7 +101,7 @@ export class FetchMerger {
     }
     const group = request.group(fetch.subgraph);
     const leaf = node !== undefined && request.plan!.fetches[node]!.leaf;
-    const part: Part = { fetch, issuedAt: performance.now(), node, leaf, wave: leaf ? EMPTY : request.moving(), inContext: AsyncLocalStorage.snapshot() };
+    const part: Part = { fetch, issuedAt: performance.now(), node, leaf, wave: leaf ? EMPTY : request.moving(), trace: otelContext.active() };
     request.mark(node, 'tick');
     // Joining a batch that is being held may be what it waited for: look again.
     if (group.dispatch) request.lookAgain();
@@ -261,9 +263,9 @@ class RequestFetches {
     // partner is the merger's choice, not the subgraph's slowness, and must not turn an optional
     // part into fallbacks (the request's own deadline still bounds everything).
     const own = (part: Part) => part.fetch.timeoutMs;
-    if (parts.length === 1) return [{ answer: first.inContext(() => first.fetch.send(first.fetch.options, own(first))) }];
+    if (parts.length === 1) return [{ answer: otelContext.with(first.trace, () => first.fetch.send(first.fetch.options, own(first))) }];
     // On each part's gateway.fetch span; only the first one's is the parent of the subgraph's server span.
-    for (const part of parts) part.inContext(() => trace.getActiveSpan()?.setAttribute('storefront.merged_fetches', parts.length));
+    for (const part of parts) trace.getSpan(part.trace)?.setAttribute('storefront.merged_fetches', parts.length);
     // As long as the most patient part allows; the others stop waiting at their own deadlines.
     const timeoutMs = Math.max(...parts.map(own));
     const requests = parts.map((p) => p.fetch.options.request);
@@ -274,7 +276,7 @@ class RequestFetches {
       document: undefined,
       pathInIncomingRequest: undefined,
     } as ProcessOptions;
-    const answers = first.inContext(() => first.fetch.send(options, timeoutMs)).then((response) =>
+    const answers = otelContext.with(first.trace, () => first.fetch.send(options, timeoutMs)).then((response) =>
       // Every part keeps the merged answer's HTTP side: its Cache-Control is the
       // subgraph's policy for all parts together, so no stricter than any part's.
       splitAnswer(requests.map((r) => ({ query: r.query! })), response as FetchAnswer).map((answer) => ({ ...answer, http: response.http })),

@@ -29,6 +29,8 @@ export interface PlannedFetch {
   readonly leaf: boolean;
   /** Indexes of the fetches that must settle before this one starts. */
   readonly predecessors: readonly number[];
+  /** No other query fetch of the plan to its subgraph can run at the same time: it always goes alone. */
+  readonly alone: boolean;
   /** `@skip`/`@include` conditions it runs under: the variable, and the value that picks its branch. */
   readonly conditions: readonly { readonly variable: string; readonly when: boolean }[];
 }
@@ -58,7 +60,7 @@ function buildIndex(root: PlanNodeShape | undefined): PlanIndex {
     if (!node) return [];
     switch (node.kind) {
       case 'Fetch': {
-        fetches.push({ serviceName: node.serviceName ?? '', operation: node.operation ?? '', isQuery: node.operationKind === 'query', leaf, predecessors, conditions });
+        fetches.push({ serviceName: node.serviceName ?? '', operation: node.operation ?? '', isQuery: node.operationKind === 'query', leaf, predecessors, conditions, alone: true });
         return [fetches.length - 1];
       }
       case 'Sequence': {
@@ -89,13 +91,18 @@ function buildIndex(root: PlanNodeShape | undefined): PlanIndex {
     }
   };
   walk(root, [], true);
+  const concurrent = (a: number, b: number) => !fetches[a]!.predecessors.includes(b) && !fetches[b]!.predecessors.includes(a);
+  const indexed = fetches.map((f, i) => ({
+    ...f,
+    alone: !fetches.some((g, j) => j !== i && f.isQuery && g.isQuery && g.serviceName === f.serviceName && concurrent(i, j)),
+  }));
   const byOperation = new Map<string, number[]>();
-  fetches.forEach((f, i) => {
+  indexed.forEach((f, i) => {
     const list = byOperation.get(f.operation);
     if (list) list.push(i);
     else byOperation.set(f.operation, [i]);
   });
-  return { fetches, byOperation };
+  return { fetches: indexed, byOperation };
 }
 
 /**
