@@ -39,13 +39,13 @@ interface CpuProfile {
 }
 
 /**
- * Self time by function (name, file, line), largest first, as shares of the
- * time sampled from `fromUs` on (V8's profile clock and process.hrtime are
- * both CLOCK_MONOTONIC on Linux), idle excluded.
+ * Self time summed by `keyOf(frame)`, largest first, as shares of the time
+ * sampled from `fromUs` on (V8's profile clock and process.hrtime are both
+ * CLOCK_MONOTONIC on Linux), idle excluded.
  */
-export function topSelfTime(profile: CpuProfile, top: number, fromUs: number): string[] {
+function selfTime(profile: CpuProfile, fromUs: number, top: number, keyOf: (frame: ProfileNode['callFrame']) => string): string[] {
   const frameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const byFrame = new Map<string, number>();
+  const byKey = new Map<string, number>();
   let total = 0;
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
@@ -53,12 +53,22 @@ export function topSelfTime(profile: CpuProfile, top: number, fromUs: number): s
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
     if (frame.functionName === '(idle)' || at < fromUs) return;
-    const file = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/wt-[^/]+\//, '').replace(/^file:\/\/\/work\/main\//, '');
-    const key = `${frame.functionName || '(anonymous)'}  ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
-    byFrame.set(key, (byFrame.get(key) ?? 0) + delta);
+    const key = keyOf(frame);
+    byKey.set(key, (byKey.get(key) ?? 0) + delta);
     total += delta;
   });
-  return [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
+  return [...byKey].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
+}
+
+/** This checkout's root as a file URL: our frames are shown relative to it. */
+const PROJECT_ROOT = new URL('..', import.meta.url).href;
+
+/** Self time by function (name, file, line). */
+export function topSelfTime(profile: CpuProfile, top: number, fromUs: number): string[] {
+  return selfTime(profile, fromUs, top, (frame) => {
+    const file = frame.url.replace(/^.*node_modules\//, '').replace(PROJECT_ROOT, '');
+    return `${frame.functionName || '(anonymous)'}  ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
+  });
 }
 
 /** Where a frame's code lives: a package, our code, Node's internals, or V8 itself (GC, idle-free native work). */
@@ -70,22 +80,9 @@ function ownerOf(url: string, functionName: string): string {
   return functionName === '(garbage collector)' ? 'GC' : 'native / V8';
 }
 
-/** Self time by owner (package, ours, node, GC, native), largest first, from `fromUs` on. */
+/** Self time by owner (package, ours, node, GC, native). */
 export function selfTimeByOwner(profile: CpuProfile, fromUs: number): string[] {
-  const frameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const byOwner = new Map<string, number>();
-  let total = 0;
-  let at = profile.startTime;
-  profile.samples.forEach((id, i) => {
-    const frame = frameOf.get(id)!;
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
-    if (frame.functionName === '(idle)' || at < fromUs) return;
-    const owner = ownerOf(frame.url, frame.functionName);
-    byOwner.set(owner, (byOwner.get(owner) ?? 0) + delta);
-    total += delta;
-  });
-  return [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([owner, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${owner}`);
+  return selfTime(profile, fromUs, 16, (frame) => ownerOf(frame.url, frame.functionName));
 }
 
 runBench(async (processes) => {
