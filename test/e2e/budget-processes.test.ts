@@ -2,41 +2,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
-import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { describe, it } from 'node:test';
+import { useSharedGraph } from '../support/graph.ts';
 import { operation } from '../support/operations.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { postGraphQL, startRestServices, startSubgraphs, tokenFor } from '../support/system.ts';
+import { postGraphQL, tokenFor } from '../support/system.ts';
 
 /**
  * Two gateway processes, as two replicas behind a load balancer would run,
  * sharing one real redis-server: one budget per client across both.
  */
-let rest: Record<ServiceName, RestServiceHandle> | undefined;
-let subgraphs: Record<SubgraphName, RunningSubgraph> | undefined;
-let redis: RunningRedis | undefined;
-const gateways: GatewayProcess[] = [];
-
-before(async () => {
-  rest = await startRestServices();
-  subgraphs = await startSubgraphs(rest);
-  redis = await startRedis();
-});
-// Stops whatever did start, even when set-up failed halfway.
-after(async () => {
-  await Promise.allSettled(gateways.map((g) => g.stop()));
-  await redis?.stop();
-  await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
-  await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
-});
+const graph = useSharedGraph({ redis: true });
 
 async function gatewayProcess(configPath: string): Promise<string> {
-  const args = ['--config', configPath, '--redis-url', redis!.url, '--log-level', 'info'];
-  for (const [name, s] of Object.entries(subgraphs!)) args.push('--subgraph-url', `${name}=${s.url}`);
-  return (await startGatewayProcess(args, gateways)).url;
+  return (await graph.gatewayProcess(['--config', configPath, '--log-level', 'info'])).url;
 }
 
 describe('budgets across gateway processes', () => {

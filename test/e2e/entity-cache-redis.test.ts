@@ -2,36 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { RedisCacheStore } from '../../gateway/cache/redis-store.ts';
 import { startGateway } from '../../gateway/server.ts';
 import { logEvents } from '../support/log-events.ts';
-import type { RestServiceHandle, ServiceName } from '../../services/server.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
-import type { RunningSubgraph } from '../../subgraphs/shared/server.ts';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { useSharedGraph } from '../support/graph.ts';
 import { operation } from '../support/operations.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { gatewayConfigFor, invalidateCache, postGraphQL, silentLogger, startRestServices, startSubgraphs, TEST_CACHE_SECRET, tokenFor } from '../support/system.ts';
+import { startRedis } from '../support/redis.ts';
+import { gatewayConfigFor, invalidateCache, postGraphQL, silentLogger, TEST_CACHE_SECRET, tokenFor } from '../support/system.ts';
 import { waitFor } from '../support/wait.ts';
 
-let rest: Record<ServiceName, RestServiceHandle> | undefined;
-let subgraphs: Record<SubgraphName, RunningSubgraph> | undefined;
-let redis: RunningRedis | undefined;
-const gateways: GatewayProcess[] = [];
-
-before(async () => {
-  rest = await startRestServices();
-  subgraphs = await startSubgraphs(rest);
-  redis = await startRedis();
-});
-// Stops whatever did start, even when set-up failed halfway.
-after(async () => {
-  await Promise.allSettled(gateways.map((g) => g.stop()));
-  await redis?.stop();
-  await Promise.all(Object.values(subgraphs ?? {}).map((s) => s.stop()));
-  await Promise.all(Object.values(rest ?? {}).map((s) => s.close()));
-});
+const graph = useSharedGraph({ redis: true });
 
 const entry = (key: string, tags: string[], value = `"${key}"`) => ({ key, value, ttlMs: 60_000, tags });
 const values = async (store: RedisCacheStore, keys: string[]) => (await store.getMany(keys)).map((f) => (typeof f === 'object' ? f.value : f));
@@ -39,8 +20,8 @@ const values = async (store: RedisCacheStore, keys: string[]) => (await store.ge
 describe('entity cache in Redis', () => {
   it('two stores on one Redis share entries, and a purge on one removes them for both', async () => {
     const prefix = `share${Date.now()}:`;
-    const a = new RedisCacheStore({ url: redis!.url, keyPrefix: prefix, commandTimeoutMs: 500, fallbackBytes: 1 << 20, maxTtlMs: 60_000, logger: silentLogger });
-    const b = new RedisCacheStore({ url: redis!.url, keyPrefix: prefix, commandTimeoutMs: 500, fallbackBytes: 1 << 20, maxTtlMs: 60_000, logger: silentLogger });
+    const a = new RedisCacheStore({ url: graph.redis.url, keyPrefix: prefix, commandTimeoutMs: 500, fallbackBytes: 1 << 20, maxTtlMs: 60_000, logger: silentLogger });
+    const b = new RedisCacheStore({ url: graph.redis.url, keyPrefix: prefix, commandTimeoutMs: 500, fallbackBytes: 1 << 20, maxTtlMs: 60_000, logger: silentLogger });
     try {
       assert.ok((await a.whenReady(5000)) && (await b.whenReady(5000)));
       await a.setMany([entry('p1', ['product', 'product:1']), entry('p2', ['product', 'product:2']), entry('c1', ['category'])]);
@@ -89,9 +70,7 @@ describe('entity cache across gateway processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-cache-'));
     const config = join(dir, 'gateway.json');
     writeFileSync(config, JSON.stringify({ exposeRestCalls: true, cost: { budget: { enabled: false } }, entityCache: { redisKeyPrefix: `procs${Date.now()}:`, invalidation: { secret: TEST_CACHE_SECRET } } }));
-    const args = ['--config', config, '--redis-url', redis!.url];
-    for (const [name, s] of Object.entries(subgraphs!)) args.push('--subgraph-url', `${name}=${s.url}`);
-    const [a, b] = await Promise.all([startGatewayProcess(args, gateways), startGatewayProcess(args, gateways)]);
+    const [a, b] = await Promise.all([graph.gatewayProcess(['--config', config]), graph.gatewayProcess(['--config', config])]);
     const token = await tokenFor('user-0030');
     const frontPage = (url: string) => postGraphQL(url, { query: operation('web', 'FrontPage') }, { token });
     // Redis connects in the background; the gauge says when the cache is shared.
@@ -106,10 +85,10 @@ describe('entity cache across gateway processes', () => {
     const purged = await invalidateCache(a.url, { tags: [`product:${target}`] });
     assert.equal(purged.status, 200);
     const purgedAt = Date.now();
-    rest!.pricing.resetCalls();
+    graph.rest.pricing.resetCalls();
     const onB = await frontPage(b.url);
     assert.ok(Date.now() - purgedAt < 1000);
-    assert.deepEqual(rest!.pricing.calls.map((c) => new URL(c.url, 'http://x').searchParams.get('productIds')), [target], 'replica B fetched the purged product again, and only it');
+    assert.deepEqual(graph.rest.pricing.calls.map((c) => new URL(c.url, 'http://x').searchParams.get('productIds')), [target], 'replica B fetched the purged product again, and only it');
     assert.equal((onB.body.extensions?.['restCalls'] as Record<string, number>)['catalog GET /products/featured'], 1, 'and the featured list holding it');
   });
 });
@@ -118,7 +97,7 @@ describe('a gateway whose cache Redis goes down', () => {
   it('keeps answering the front page, says so in its log and metrics, and purges refuse with 503 until Redis is back', async () => {
     const own = await startRedis();
     const logs = logEvents();
-    const gateway = await startGateway(gatewayConfigFor(subgraphs!, { entityCache: { redisUrl: own.url, invalidation: { secret: TEST_CACHE_SECRET } } }), logs.logger);
+    const gateway = await startGateway(gatewayConfigFor(graph.subgraphs, { entityCache: { redisUrl: own.url, invalidation: { secret: TEST_CACHE_SECRET } } }), logs.logger);
     const shared = async () => /storefront_gateway_entity_cache_shared\{[^}]*\} 1/.test(await (await fetch(new URL('/metrics', gateway.url))).text());
     try {
       await waitFor(shared, 10_000);
