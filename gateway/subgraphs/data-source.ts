@@ -158,13 +158,18 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     // The entity cache (gateway/cache) sits in front of the send: it looks up,
     // sends only the misses through #send (timed, breaker, fallbacks for what
     // failed of them), stores, and reassembles.
+    const merger = this.#merger;
+    merger?.lookingUp(options as GraphQLDataSourceProcessOptions<object>);
     let sent = false;
-    const response = await this.#cache.fetch(this.subgraphName, options, (request) => {
-      sent = true;
-      return this.#send({ ...options, request });
-    });
-    if (!sent) this.#merger?.answeredElsewhere(options as GraphQLDataSourceProcessOptions<object>);
-    return response;
+    try {
+      return await this.#cache.fetch(this.subgraphName, options, (request) => {
+        sent = true;
+        return this.#send({ ...options, request });
+      });
+    } finally {
+      // Answered whole by the cache (or failed before sending): nothing is to wait for it.
+      if (!sent) merger?.answeredElsewhere(options as GraphQLDataSourceProcessOptions<object>);
+    }
   }
 
   async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

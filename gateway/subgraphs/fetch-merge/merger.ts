@@ -40,7 +40,7 @@ interface Pending {
 const EMPTY: ReadonlySet<number> = new Set();
 
 /** tick: collected in a batch this tick; held: kept back past its tick for a partner; sent: on the wire. */
-type NodeState = 'tick' | 'held' | 'sent' | 'settled';
+type NodeState = 'looked-up' | 'tick' | 'held' | 'sent' | 'settled';
 
 interface Group {
   readonly subgraph: string;
@@ -88,7 +88,7 @@ export class FetchMerger {
     if (!context) return fetch.send(fetch.options, fetch.timeoutMs);
     const request = this.#request(context);
     const query = fetch.options.request.query ?? '';
-    const node = request.nodeOf(query);
+    const node = request.claim(query);
     // Most fetches have no possible partner in their plan: no batching machinery for them.
     const alone = node !== undefined && request.plan!.fetches[node]!.alone;
     if (alone || isWrite(fetch.options.request) || !isMergeable({ query })) {
@@ -121,7 +121,18 @@ export class FetchMerger {
     const context = options.context as object | undefined;
     if (!context) return;
     const request = this.#request(context);
-    request.settle(request.nodeOf(options.request.query ?? ''));
+    request.settle(request.claim(options.request.query ?? ''));
+  }
+
+  /**
+   * A plan fetch the executor has issued but that first goes through the
+   * entity cache's lookup (a Redis round trip, perhaps): it is coming, so a
+   * batch held for it as a partner keeps waiting instead of leaving without it.
+   * Followed by fetch() for its misses, or by answeredElsewhere().
+   */
+  lookingUp(options: ProcessOptions): void {
+    const context = options.context as object | undefined;
+    if (context) this.#request(context).lookingUp(options.request.query ?? '');
   }
 
   #request(context: object): RequestFetches {
@@ -140,6 +151,8 @@ class RequestFetches {
   readonly #maxWaitMs: number;
   readonly #states = new Map<number, NodeState>();
   readonly #groups = new Map<string, Group>();
+  /** Plan fetches in the entity cache's lookup, by operation text, in issue order. */
+  readonly #inLookup = new Map<string, number[]>();
   #looking = false;
 
   constructor(maxWaitMs: number) {
@@ -149,6 +162,20 @@ class RequestFetches {
   /** The plan fetch a process() call is, by its operation text (the first of that text not yet issued). */
   nodeOf(query: string): number | undefined {
     return this.plan?.byOperation.get(query)?.find((i) => !this.#states.has(i));
+  }
+
+  lookingUp(query: string): void {
+    const node = this.nodeOf(query);
+    if (node === undefined) return;
+    this.mark(node, 'looked-up');
+    const nodes = this.#inLookup.get(query);
+    if (nodes) nodes.push(node);
+    else this.#inLookup.set(query, [node]);
+  }
+
+  /** The plan fetch reaching the merger: the oldest of its text in a cache lookup, else the next of that text. */
+  claim(query: string): number | undefined {
+    return this.#inLookup.get(query)?.shift() ?? this.nodeOf(query);
   }
 
   mark(node: number | undefined, state: NodeState): void {
@@ -250,7 +277,10 @@ class RequestFetches {
     if (!plan || parts.some((p) => p.node === undefined)) return false;
     const waves = parts.filter((p) => !p.leaf).map((p) => p.wave);
     return plan.fetches.some((f, i) => {
-      if (!f.isQuery || f.serviceName !== group.subgraph || this.#states.has(i)) return false;
+      const state = this.#states.get(i);
+      if (!f.isQuery || f.serviceName !== group.subgraph || (state !== undefined && state !== 'looked-up')) return false;
+      // Issued, in the cache's lookup: it comes now, or says it will not (answeredElsewhere).
+      if (state === 'looked-up') return true;
       if (waves.length === 0) return f.predecessors.some((p) => this.#isMoving(p) || this.#states.get(p) === 'held');
       return f.predecessors.every((p) => this.#isMoving(p) || this.#states.get(p) === 'settled')
         && waves.every((wave) => f.predecessors.some((p) => wave.has(p) && this.#isMoving(p)));
