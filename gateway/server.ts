@@ -1,4 +1,3 @@
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -13,6 +12,7 @@ import { DEV_JWT_SECRET } from '../common/secrets.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
+import { StorefrontGateway } from './execution/gateway.ts';
 import { StorefrontDataSource, createSubgraphFetcher } from './subgraphs/data-source.ts';
 import { graphqlHandler } from './http/graphql-handler.ts';
 import { registerHealthRoute } from './http/health-route.ts';
@@ -89,7 +89,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const degradation = createDegradation(config.degradation);
   const dataSources: StorefrontDataSource[] = [];
   const merger = config.subgraphFetchMerging.enabled ? new FetchMerger({ maxWaitMs: config.subgraphFetchMerging.maxWaitMs }) : undefined;
-  const gateway = new ApolloGateway({
+  const gateway = new StorefrontGateway({
     supergraphSdl: supergraphFromFile({ path: config.supergraphPath, watch: config.watchSupergraph, logger: log, check: checkOverrides(config) }),
     buildService: ({ name, url }) => {
       const source = new StorefrontDataSource({ url: config.subgraphUrls[name] ?? url ?? '', fetcher: subgraphFetcher.fetcher, subgraphName: name, logger: log, timeoutMs: config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs, breaker: config.subgraphBreaker, metrics, degradation, merger, ...(entityCache.cache ? { cache: entityCache.cache } : {}) });

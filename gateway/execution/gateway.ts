@@ -1,9 +1,96 @@
-import { ApolloGateway } from '@apollo/gateway';
+import { createHash } from 'node:crypto';
+import { ApolloGateway, buildOperationContext, type Experimental_DidResolveQueryPlanCallback, type GatewayConfig, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { prettyFormatQueryPlan, type QueryPlan, type QueryPlanner } from '@apollo/query-planner';
+import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
+import { tracingContextActive } from '../../common/tracing.ts';
+import { prepare } from './prepared.ts';
+import { runPlan } from './run-plan.ts';
 
 /**
- * Apollo Gateway with our own query-plan executor in place of Apollo's
- * `executeQueryPlan` (work in progress: for now it is Apollo's executor, so
- * the differential suite in test/unit/execution-differential.test.ts can be
- * built against this class first).
+ * The members of ApolloGateway (2.14.4, pinned) that its executor uses. They
+ * are `private` in its types, and the executor is one closure over them, so
+ * replacing the part that runs the plan means reading them here.
  */
-export class StorefrontGateway extends ApolloGateway {}
+interface ApolloGatewayInternals {
+  readonly schema?: GraphQLSchema;
+  readonly apiSchema?: Schema;
+  readonly supergraphSchema?: GraphQLSchema;
+  readonly serviceMap: Record<string, { dataSource: GraphQLDataSource }>;
+  readonly queryPlanStore: { get(key: string): Promise<QueryPlan | undefined>; set(key: string, plan: QueryPlan): Promise<void> };
+  readonly queryPlanner?: QueryPlanner;
+  readonly recursiveSelectionsLimitDisabled: boolean;
+  readonly nonLocalSelectionsLimitDisabled: boolean;
+  readonly experimental_didResolveQueryPlan?: Experimental_DidResolveQueryPlanCallback;
+  readonly config: { readonly __exposeQueryPlanExperimental?: boolean; readonly debug?: boolean };
+  readonly logger: { debug(message: string): void; warn(message: string): void };
+  validateIncomingRequest(requestContext: GatewayGraphQLRequestContext, operationContext: ReturnType<typeof buildOperationContext>): GraphQLError[];
+}
+
+type Executor = (requestContext: GatewayGraphQLRequestContext) => Promise<GatewayExecutionResult>;
+
+/**
+ * Apollo Gateway with our query-plan executor (run-plan.ts, shape.ts) in place
+ * of Apollo's `executeQueryPlan`. Everything around the run is Apollo's as it
+ * is: the plan cache and its keys, variable validation, the planner,
+ * `experimental_didResolveQueryPlan`, the experimental query-plan header.
+ *
+ * A request with OpenTelemetry spans active (tracing configured) or with
+ * usage-reporting traces to capture goes through Apollo's executor unchanged:
+ * ours creates neither spans nor trace nodes.
+ */
+export class StorefrontGateway extends ApolloGateway {
+  constructor(config?: GatewayConfig) {
+    super(config);
+    const apollo: Executor = this.executor;
+    const ours = storefrontExecutor(this as unknown as ApolloGatewayInternals);
+    this.executor = (requestContext) => (tracingContextActive() || requestContext.metrics?.captureTraces ? apollo(requestContext) : ours(requestContext));
+  }
+}
+
+function storefrontExecutor(gateway: ApolloGatewayInternals): Executor {
+  return async (requestContext) => {
+    const { request, document, queryHash } = requestContext;
+    const queryPlanStoreKey = request.operationName ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex') : queryHash;
+    const operationContext = buildOperationContext({ schema: gateway.schema!, operationDocument: document, operationName: request.operationName });
+    const validationErrors = gateway.validateIncomingRequest(requestContext, operationContext);
+    if (validationErrors.length > 0) return { errors: validationErrors };
+
+    let queryPlan = await gateway.queryPlanStore.get(queryPlanStoreKey);
+    if (!queryPlan) {
+      const operation = operationFromDocument(gateway.apiSchema!, document, { operationName: request.operationName });
+      queryPlan = gateway.queryPlanner!.buildQueryPlan(operation, {
+        recursiveSelectionsLimitDisabled: gateway.recursiveSelectionsLimitDisabled,
+        nonLocalSelectionsLimitDisabled: gateway.nonLocalSelectionsLimitDisabled,
+      });
+      try {
+        await gateway.queryPlanStore.set(queryPlanStoreKey, queryPlan);
+      } catch (error) {
+        gateway.logger.warn('Could not store queryPlan' + (((error as Error | undefined)?.message) || String(error)));
+      }
+    }
+    const serviceMap: ServiceMap = Object.create(null) as ServiceMap;
+    for (const [name, { dataSource }] of Object.entries(gateway.serviceMap)) serviceMap[name] = dataSource;
+    gateway.experimental_didResolveQueryPlan?.({ queryPlan, serviceMap, requestContext, operationContext });
+
+    const prepared = prepare(queryPlan, gateway.apiSchema!, operationContext);
+    const response = await runPlan(queryPlan, prepared, serviceMap, requestContext, operationContext, gateway.supergraphSchema!);
+    exposeQueryPlan(gateway, requestContext, queryPlan, response);
+    return response;
+  };
+}
+
+/** Apollo's `Apollo-Query-Plan-Experimental` request header (on outside production by default) and debug logging of plans. */
+function exposeQueryPlan(gateway: ApolloGatewayInternals, { request }: GatewayGraphQLRequestContext, queryPlan: QueryPlan, response: GatewayExecutionResult): void {
+  const headers = request.http?.headers;
+  const shouldShow = gateway.config.__exposeQueryPlanExperimental && headers?.get('Apollo-Query-Plan-Experimental');
+  if (!gateway.config.debug && !shouldShow) return;
+  const serialized = queryPlan.node ? prettyFormatQueryPlan(queryPlan) : null;
+  if (gateway.config.debug && serialized) gateway.logger.debug(serialized);
+  if (!shouldShow) return;
+  const format = headers?.has('Apollo-Query-Plan-Experimental-Format') ? headers.get('Apollo-Query-Plan-Experimental-Format') : 'prettified';
+  (response as { extensions?: Record<string, unknown> }).extensions = {
+    __queryPlanExperimental: format === 'prettified' ? serialized || true : format === 'internal' ? queryPlan : true,
+  };
+}
