@@ -3,7 +3,6 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites.js';
 import { generateHydratedPaths } from '@apollo/gateway/dist/executeQueryPlan.js';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
-import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
 import { assert, ERRORS, errorCodeDef, type Selection } from '@apollo/federation-internals';
 import { evaluateCondition, getResponseName, type FetchNode, type PlanNode, type QueryPlan, type QueryPlanSelectionNode, type ResponsePath } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
@@ -206,20 +205,50 @@ function executeSelectionSet(schema: GraphQLSchema, source: Data | null, selecti
   return result;
 }
 
+function isObject(value: unknown): value is Data {
+  return value !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Apollo's deepMerge (utilities/deepMerge.js), with each value read once: a
+ * fetch's answer merged into the entities it was for. A key the target only
+ * inherits (`constructor`…) first gets an own property, as Apollo's defineOwn does.
+ */
+function deepMerge(target: Data, source: Data | null | undefined): Data {
+  if (source === undefined || source === null) return target;
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (value === undefined) continue;
+    if (!Object.hasOwn(target, key) && key in target) Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
+    const existing = target[key];
+    if (existing && isObject(value)) deepMerge(existing as Data, value);
+    else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const into: unknown = existing[i];
+        if (isObject(into) && isObject(item)) deepMerge(into, item);
+        else existing[i] = item;
+      }
+    } else target[key] = value;
+  }
+  return target;
+}
+
 function moveIntoCursor(cursor: Cursor, pathInCursor: ResponsePath): Cursor | undefined {
   const data = flattenResultsAtPath(cursor.data, pathInCursor);
   return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
 }
 
-function flattenResultsAtPath(value: unknown, path: ResponsePath): unknown {
-  if (path.length === 0) return value;
+/** Apollo's flattenResultsAtPath, walking the path by index instead of copying its rest at every step. */
+function flattenResultsAtPath(value: unknown, path: ResponsePath, from = 0): unknown {
+  if (from === path.length) return value;
   if (value === undefined || value === null) return value;
-  const [current, ...rest] = path;
+  const current = path[from];
   // `@` on a non-array throws as Apollo's does (`value.flatMap is not a function`).
-  if (current === '@') return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, rest));
+  if (current === '@') return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, path, from + 1));
   assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
   assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
-  return flattenResultsAtPath(Object.hasOwn(value as object, current) ? (value as Data)[current] : undefined, rest);
+  return flattenResultsAtPath(Object.hasOwn(value as object, current) ? (value as Data)[current] : undefined, path, from + 1);
 }
 
 /** Apollo's executeIntrospection: `__schema` / `__type` answered by graphql-js over the API schema. */
