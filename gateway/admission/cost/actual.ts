@@ -11,7 +11,6 @@ import {
   isObjectType,
   type DocumentNode,
   type FieldNode,
-  type GraphQLField,
   type GraphQLNamedType,
   type GraphQLCompositeType,
   type GraphQLObjectType,
@@ -38,12 +37,8 @@ interface Walk {
   readonly context: CostContext;
   /** Groupings by the field nodes they came from and the runtime type: every item of a list shares one. */
   readonly groupings: WeakMap<readonly FieldNode[] | SelectionSetNode, Map<string, FieldGroups>>;
-  /**
-   * A field's definition and call cost by group and owner type: the same for
-   * every item of a list, so computed once per walk rather than once per item
-   * (it dominated the walk: a 20-line cart costs ~300 field visits).
-   */
-  readonly fieldFacts: WeakMap<FieldGroup, Map<string, { definition: GraphQLField<unknown, unknown>; call: number } | null>>;
+  /** The fields to cost by group and runtime type (stepsFor). */
+  readonly steps: WeakMap<FieldGroups, Map<string, readonly FieldStep[]>>;
   /**
    * typeWeight by type, looked up once per walk: it asks graphql-js's
    * isCompositeType/isAbstractType, whose instanceOf checks are slow outside
@@ -126,26 +121,52 @@ function runtimeType(walk: Walk, source: readonly FieldNode[], declared: GraphQL
   return null;
 }
 
-function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType | null, value: Record<string, unknown>, depth: number): number {
-  let cost = 0;
+/** One field of an object's groups, for a given runtime type: what objectCost reads, worked out once per walk. */
+interface FieldStep {
+  readonly key: string;
+  readonly nodes: readonly FieldNode[];
+  /** `Owner.field`, for onListSize. */
+  readonly coordinate: string;
+  readonly call: number;
+  readonly type: GraphQLOutputType;
+}
+
+/**
+ * The steps of `groups` for objects of `runtime` (null: unknown), in group
+ * order: meta fields (`__typename`) and fields the owner does not define are
+ * left out. Every item of a list shares them, so each object of the answer
+ * costs a loop over an array rather than lookups per field.
+ */
+function stepsFor(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType | null): readonly FieldStep[] {
+  let byRuntime = walk.steps.get(groups);
+  if (!byRuntime) walk.steps.set(groups, (byRuntime = new Map()));
+  const runtimeKey = runtime?.name ?? '';
+  const known = byRuntime.get(runtimeKey);
+  if (known) return known;
+  const steps: FieldStep[] = [];
   for (const [key, group] of groups) {
     const node = group.nodes[0]!;
     const name = node.name.value;
-    if (name.startsWith('__') || !(key in value)) continue;
+    if (name.startsWith('__')) continue;
     // Without a runtime type, a field is looked up where it was selected (an interface, or a fragment's type).
     const owner = runtime ?? group.scope;
-    let byOwner = walk.fieldFacts.get(group);
-    if (!byOwner) walk.fieldFacts.set(group, (byOwner = new Map()));
-    let facts = byOwner.get(owner.name);
-    if (facts === undefined) {
-      const definition = isObjectType(owner) || isInterfaceType(owner) ? owner.getFields()[name] : undefined;
-      facts = definition ? { definition, call: fieldCallCost(walk.context, `${owner.name}.${name}`, definition, node) } : null;
-      byOwner.set(owner.name, facts);
-    }
-    if (!facts) continue;
-    const returned = value[key];
-    if (walk.context.onListSize && Array.isArray(returned)) walk.context.onListSize(`${owner.name}.${name}`, returned.length);
-    cost = addCost(cost, addCost(facts.call, valueCost(walk, group.nodes, facts.definition.type, returned, depth + 1)));
+    const definition = isObjectType(owner) || isInterfaceType(owner) ? owner.getFields()[name] : undefined;
+    if (!definition) continue;
+    const coordinate = `${owner.name}.${name}`;
+    steps.push({ key, nodes: group.nodes, coordinate, call: fieldCallCost(walk.context, coordinate, definition, node), type: definition.type });
+  }
+  byRuntime.set(runtimeKey, steps);
+  return steps;
+}
+
+function objectCost(walk: Walk, groups: FieldGroups, runtime: GraphQLObjectType | null, value: Record<string, unknown>, depth: number): number {
+  let cost = 0;
+  const onListSize = walk.context.onListSize;
+  for (const step of stepsFor(walk, groups, runtime)) {
+    if (!(step.key in value)) continue;
+    const returned = value[step.key];
+    if (onListSize && Array.isArray(returned)) onListSize(step.coordinate, returned.length);
+    cost = addCost(cost, addCost(step.call, valueCost(walk, step.nodes, step.type, returned, depth + 1)));
   }
   return cost;
 }
@@ -256,7 +277,7 @@ export function actualCost(schema: GraphQLSchema, directives: CostDirectives, do
   if (!walk) {
     const context = createContext(schema, directives, document, options);
     enterOperation(context, operation);
-    walk = { context, groupings: new WeakMap(), fieldFacts: new WeakMap(), weights: new Map() };
+    walk = { context, groupings: new WeakMap(), steps: new WeakMap(), weights: new Map() };
     if (key !== undefined) walks?.set(key, walk);
   }
   return addCost(base, objectCost(walk, groupsFor(walk, operation.selectionSet, root, root), root, data, 0));
