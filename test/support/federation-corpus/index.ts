@@ -1,4 +1,5 @@
 import { faultsGraph } from './faults.ts';
+import { mediaGraph } from './media-cases.ts';
 import { operationsGraph } from './operation-cases.ts';
 import { shopGraph } from './shop-cases.ts';
 import type { CorpusGraph } from './types.ts';
@@ -7,4 +8,4 @@ export { describeCorpus, describeGraph, apolloGateway, type GatewayFactory } fro
 export { SHAPES, type CorpusGraph, type Shape } from './types.ts';
 
 /** Every graph of the corpus, in the order the suite runs them. */
-export const CORPUS: readonly CorpusGraph[] = [shopGraph, operationsGraph, faultsGraph];
+export const CORPUS: readonly CorpusGraph[] = [shopGraph, operationsGraph, mediaGraph, faultsGraph];
