@@ -18,6 +18,7 @@ const CATALOG = federation('@key') + /* GraphQL */ `
   type Query {
     items: [Item!]
     looseItems: [Item]
+    ghostItems: [Item]
     failingRoot: String
     failingNonNullRoot: String!
   }
@@ -39,7 +40,8 @@ const items = () => ['i1', 'i2', 'i3'].map((id) => ({ id, name: `Item ${id}` }))
 const detailsResolvers = {
   Query: { detailRoot: () => ({ text: 'root detail', lines: ['a', null, 'c'] }) },
   Item: {
-    __resolveReference: ({ id }: { id: string }) => ({ id }),
+    // An entity details has never heard of: _entities holds null for it, without an error.
+    __resolveReference: ({ id }: { id: string }) => (id === 'zz' ? null : { id }),
     detail: ({ id }: { id: string }) => {
       if (id === 'i2') throw new Error(`no detail for ${id}`);
       return { text: `detail of ${id}`, lines: id === 'i3' ? ['x', null] : ['x', 'y'] };
@@ -70,6 +72,7 @@ const lies: Record<string, (honest: ExecutionResult) => { status: number; body: 
     const entities = (honest.data as unknown as Entities)._entities;
     return json({ data: { _entities: [...entities, entities[0]] } });
   },
+  PathlessError: (honest) => json({ ...honest, errors: [{ message: 'details is degraded', extensions: { code: 'DEGRADED' } }] }),
   GaveUp: () => json({ data: null, errors: [{ message: 'details gave up', extensions: { code: 'SERVICE_OVERLOADED', retryAfterSeconds: 3 } }] }),
 };
 
@@ -84,6 +87,7 @@ export const faultsGraph: CorpusGraph = {
     { name: 'catalog', typeDefs: CATALOG, resolvers: {
       Query: {
         items, looseItems: items,
+        ghostItems: () => [...items().slice(0, 1), { id: 'zz', name: 'Item zz' }, ...items().slice(1, 2)],
         failingRoot: () => { throw new Error('catalog failed at the root'); },
         failingNonNullRoot: () => { throw new Error('catalog failed at a non-null root'); },
       },
@@ -205,6 +209,26 @@ export const faultsGraph: CorpusGraph = {
       query: 'query GaveUp { detailRoot { text } items { id } }',
       plan: { fetches: 2 },
       answer: all(errorAt({ message: 'details gave up' }), valueAt(['detailRoot'], null), valueAt(['items', 2, 'id'], 'i3')),
+    },
+
+    {
+      name: 'leaves an entity the subgraph resolved to null without fields, and without an error',
+      shapes: ['fault-partial-data'],
+      query: '{ ghostItems { id name detail { text } guarded } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(
+        valueAt(['ghostItems', 1], { id: 'zz', name: 'Item zz', detail: null, guarded: null }),
+        valueAt(['ghostItems', 2, 'guarded'], 'guarded i2'),
+        (answer) => assert.deepEqual(answer.body.errors?.filter((e) => e.path?.[1] === 1), []),
+      ),
+    },
+    {
+      name: 'passes on an error without a path from an entity fetch next to its data',
+      shapes: ['fault-error-extensions', 'fault-partial-data'],
+      operationName: 'PathlessError',
+      query: 'query PathlessError { items { id detail { text } } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(errorAt({ message: 'details is degraded', code: 'DEGRADED' }), valueAt(['items', 0, 'detail', 'text'], 'detail of i1')),
     },
   ],
 };

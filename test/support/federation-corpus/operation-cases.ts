@@ -1,4 +1,4 @@
-import { all, errorAt, noErrors, status, valueAt } from './expect.ts';
+import { all, dataIsNull, errorAt, noErrors, status, valueAt } from './expect.ts';
 import { startShop } from './shop.ts';
 import type { CorpusGraph } from './types.ts';
 
@@ -133,6 +133,34 @@ export const operationsGraph: CorpusGraph = {
       }`,
       plan: { fetches: 6, has: ['Sequence', 'Flatten'] },
       answer: all(noErrors, valueAt(['addReview', 'author'], { name: 'Ada King', username: 'ada' }), valueAt(['second'], { id: 'u1', name: 'Ada Byron' }), valueAt(['addReview', 'product'], { name: 'Product 2', inStock: false })),
+    },
+
+    {
+      name: 'forwards the client\'s variables into entity fetches, aliasing a field with different arguments there',
+      shapes: ['alias-same-field-different-arguments', 'alias-entity-field', 'variable-default'],
+      query: 'query ($one: Int = 1, $two: Int!) { latestReviews(last: 2) { product { one: related(first: $one) { name } two: related(first: $two) { upc inStock } } } }',
+      variables: { two: 2 },
+      plan: { fetches: 3, has: ['Flatten'] },
+      answer: all(noErrors, valueAt(['latestReviews', 1, 'product'], { one: [{ name: 'Product 2' }], two: [{ upc: 'p2', inStock: false }, { upc: 'p3', inStock: true }] })),
+    },
+    {
+      name: 'decides root fields of two subgraphs by @include and @skip on the same variable',
+      shapes: ['skip-include-variable', 'condition-node', 'typename-at-root'],
+      query: 'query ($signedIn: Boolean!) { __typename me @include(if: $signedIn) { name } topProducts(first: 1) @skip(if: $signedIn) { name } }',
+      variables: { signedIn: false },
+      plan: { fetches: 2, has: ['Condition'] },
+      answer: all(noErrors, valueAt([], { __typename: 'Query', topProducts: [{ name: 'Product 1' }] })),
+    },
+    {
+      name: 'reports a failing mutation in the middle of a sequence of root mutation fields',
+      shapes: ['mutation-sequence', 'fault-non-null-propagation', 'fault-root-fetch-error'],
+      query: `mutation {
+        first: renameUser(id: "u2", name: "B. Eich") { name }
+        missing: renameUser(id: "nobody", name: "x") { name }
+        addReview(upc: "p1", body: "Late", stars: 2) { id author { name } }
+      }`,
+      plan: { fetches: 3, has: ['Sequence'] },
+      answer: all(errorAt({ path: ['missing'], message: 'Cannot return null for non-nullable field Mutation.renameUser.' }), dataIsNull),
     },
   ],
 };

@@ -1,4 +1,4 @@
-import { all, noErrors, valueAt } from './expect.ts';
+import { all, errorAt, noErrors, valueAt } from './expect.ts';
 import { startShop } from './shop.ts';
 import type { CorpusGraph } from './types.ts';
 
@@ -62,6 +62,21 @@ export const shopGraph: CorpusGraph = {
       query: '{ topProducts(first: 2) { upc related { name reviews { stars author { name } } inStock } } }',
       plan: { fetches: 4, has: ['Parallel', 'Flatten'] },
       answer: all(noErrors, valueAt(['topProducts', 1, 'related', 1], { name: 'Product 4', reviews: [{ stars: 4, author: { name: 'Ada Lovelace' } }], inStock: false })),
+    },
+
+    {
+      name: 'nulls the entity whose @requires chain broke, reporting the error at the required field the client never asked for',
+      shapes: ['requires-chain', 'fault-entity-fetch-error', 'fault-non-null-propagation'],
+      query: '{ broken: product(upc: "p5") { name discountedShipping } fine: product(upc: "p2") { name discountedShipping } }',
+      plan: { fetches: 5, has: ['Parallel', 'Flatten'] },
+      answer: all(errorAt({ path: ['broken', 'salePrice'], message: 'no sale price for p5' }), valueAt(['broken'], null), valueAt(['fine'], { name: 'Product 2', discountedShipping: 39 })),
+    },
+    {
+      name: 'sends an entity reached on several paths once per fetch and answers it on every path',
+      shapes: ['entity-chain-3'],
+      query: '{ a: product(upc: "p1") { inStock reviews { product { upc inStock } } } b: latestReviews(last: 6) { product { upc inStock name } } }',
+      plan: { fetches: 8, has: ['Parallel', 'Flatten'] },
+      answer: all(noErrors, valueAt(['a', 'reviews', 0, 'product'], { upc: 'p1', inStock: true }), valueAt(['b', 5, 'product'], { upc: 'p1', inStock: true, name: 'Product 1' })),
     },
   ],
 };

@@ -11,6 +11,7 @@ import type { RunningGraph } from './types.ts';
  *   nested object (dimensions { size }), of a list (tags) and of salePrice,
  *   which pricing itself computes from products' price (a chain of fetches);
  *   a User reference it cannot resolve (resolvable: false).
+ *   Pricing fails for p5, so the chain breaks there.
  * - reviews: Review.author @provides(username); User.reviews, Product.reviews;
  *   mutation addReview.
  */
@@ -104,6 +105,7 @@ export async function startShop(): Promise<RunningGraph> {
         Query: { me: () => user('u1'), user: (_: unknown, { id }: { id: string }) => user(id), users: () => Object.keys(names).map(user) },
         Mutation: {
           renameUser: (_: unknown, { id, name }: { id: string; name: string }) => {
+            if (!(id in names)) return null;
             names = { ...names, [id]: name };
             return user(id);
           },
@@ -125,7 +127,14 @@ export async function startShop(): Promise<RunningGraph> {
     },
     {
       name: 'pricing', typeDefs: PRICING, resolvers: {
-        Product: { __resolveReference: (ref: { upc: string; price: number }) => ({ ...ref, salePrice: Math.round(ref.price * 0.9) }) },
+        Product: {
+          __resolveReference: (ref: { upc: string; price: number }) => ({ ...ref }),
+          // p5 has no sale price: the fault in the middle of a @requires chain.
+          salePrice: (ref: { upc: string; price: number }) => {
+            if (ref.upc === 'p5') throw new Error('no sale price for p5');
+            return Math.round(ref.price * 0.9);
+          },
+        },
       },
     },
     {
