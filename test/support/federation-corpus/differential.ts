@@ -12,21 +12,23 @@ export type GatewayFactory = (config: GatewayConfig) => Gateway;
 export const apolloGateway: GatewayFactory = (config) => new ApolloGateway(config);
 
 /**
- * The client's view of an answer, as bytes: the status and the body
- * serialised with its key order. Nothing is dropped: both servers run with
- * `includeStacktraceInErrorResponses: false` (a stack names the executor's
- * own files, so it would differ by design), and error `locations` are
- * compared as they are, since both executors get them from the same client
- * document.
+ * The client's view of an answer, as bytes: the status, the headers (the
+ * executor feeds the subgraphs' cache-control into the response's) and the
+ * body serialised with its key order. Nothing is dropped: both servers run
+ * with `includeStacktraceInErrorResponses: false` (a stack names the
+ * executor's own files, so it would differ by design), and error `locations`
+ * are compared as they are, since both executors get them from the same
+ * client document.
  */
-export const clientView = (answer: Answer): string => `${answer.status} ${JSON.stringify(answer.body)}`;
+export const clientView = (answer: Answer): string => `${answer.status} ${JSON.stringify(answer.headers)} ${JSON.stringify(answer.body)}`;
 
 /** Fails with a diff of the two client views unless they are byte-identical. */
 export function assertSameAnswer(candidate: Answer, reference: Answer): void {
   const [got, expected] = [clientView(candidate), clientView(reference)];
   if (got === expected) return;
   // Parsed again so the assertion message shows a structural diff, not two long lines.
-  assert.deepStrictEqual({ status: candidate.status, body: JSON.parse(JSON.stringify(candidate.body)) as unknown }, { status: reference.status, body: JSON.parse(JSON.stringify(reference.body)) as unknown }, 'the candidate answers differently from Apollo\'s executor');
+  const plain = (answer: Answer) => JSON.parse(JSON.stringify(answer)) as unknown;
+  assert.deepStrictEqual(plain(candidate), plain(reference), 'the candidate answers differently from Apollo\'s executor');
   assert.equal(got, expected, 'the candidate answers the same values with a different key order');
 }
 
@@ -48,7 +50,11 @@ export async function startFront(factory: GatewayFactory, supergraphSdl: string)
       plan = undefined;
       const response = await server.executeOperation({ query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) });
       assert.equal(response.body.kind, 'single', 'the corpus has no incremental delivery');
-      return { status: response.http.status ?? 200, body: response.body.kind === 'single' ? response.body.singleResult : {} };
+      return {
+        status: response.http.status ?? 200,
+        headers: [...response.http.headers].sort(([a], [b]) => a.localeCompare(b)),
+        body: response.body.kind === 'single' ? response.body.singleResult : {},
+      };
     },
     lastPlan: () => plan,
     stop: () => server.stop(),
@@ -56,13 +62,13 @@ export async function startFront(factory: GatewayFactory, supergraphSdl: string)
 }
 
 /** Checks on the reference's plan and answer that the case exercises what it names. */
-export function assertCaseMeansIt(testCase: CorpusCase, plan: QueryPlan | undefined, answer: Answer): void {
+export function assertCaseMeansIt(testCase: CorpusCase, plan: QueryPlan | undefined, answer: Answer, supergraphSdl: string): void {
   const fetches = plan ? fetchesOf(plan).length : 0;
   assert.equal(fetches, testCase.plan.fetches, `fetches in the plan of "${testCase.name}"`);
   for (const kind of testCase.plan.has ?? []) assert.ok(plan && kindsOf(plan).has(kind), `the plan of "${testCase.name}" has a ${kind} node`);
   for (const shape of testCase.shapes) {
     const evidence = PLAN_EVIDENCE[shape];
-    if (evidence) assert.ok(plan && evidence(plan, testCase.query), `the plan of "${testCase.name}" shows ${shape}`);
+    if (evidence) assert.ok(plan && evidence(plan, { operation: testCase.query, supergraphSdl }), `the plan of "${testCase.name}" shows ${shape}`);
   }
   testCase.answer?.(answer);
 }
@@ -93,7 +99,7 @@ export function describeGraph(graph: CorpusGraph, candidate: GatewayFactory): vo
         running.reset();
         const got = await tested.run(testCase);
         assertSameAnswer(got, expected);
-        assertCaseMeansIt(testCase, plan, expected);
+        assertCaseMeansIt(testCase, plan, expected, running.supergraphSdl);
       });
     }
   });

@@ -60,7 +60,8 @@ const clientOperation = (request: SubgraphRequest) => /^\s*\w+\s+(\w+?)__details
 type Entities = { _entities: Record<string, unknown>[] };
 const json = (body: unknown) => ({ status: 200, body: JSON.stringify(body) });
 
-const lies: Record<string, (honest: ExecutionResult) => { status: number; body: string }> = {
+const lies: Record<string, (honest: ExecutionResult) => ReturnType<Tamper>> = {
+  Cacheable: (honest) => ({ ...json(honest), headers: { 'cache-control': 'max-age=60, public' } }),
   ServerError: () => ({ status: 500, body: 'upstream exploded' }),
   ServerErrorWithGraphQLBody: () => ({ status: 500, body: JSON.stringify({ errors: [{ message: 'details crashed', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }) }),
   GhostTypename: (honest) => {
@@ -145,6 +146,22 @@ export const faultsGraph: CorpusGraph = {
       query: '{ items { id guarded } }',
       plan: { fetches: 2, has: ['Flatten'] },
       answer: all(errorAt({ path: ['items', 0, 'guarded'], code: 'FORBIDDEN' }), valueAt(['items', 1, 'guarded'], 'guarded i2')),
+    },
+    {
+      name: 'passes a subgraph\'s cache-control on to the client when it alone answered',
+      shapes: ['cache-control-hints'],
+      operationName: 'Cacheable',
+      query: 'query Cacheable { detailRoot { text } }',
+      plan: { fetches: 1 },
+      answer: (answer) => assert.deepEqual(answer.headers, [['cache-control', 'max-age=60, public']]),
+    },
+    {
+      name: 'answers no-store when one subgraph sent no cache-control next to one that did',
+      shapes: ['cache-control-hints'],
+      operationName: 'Cacheable',
+      query: 'query Cacheable { items { id detail { text } } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: (answer) => assert.deepEqual(answer.headers, [['cache-control', 'no-store']]),
     },
     {
       name: 'reports a subgraph answering HTTP 500 with a text body',

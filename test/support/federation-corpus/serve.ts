@@ -16,10 +16,10 @@ export interface SubgraphRequest {
 }
 
 /**
- * Rewrites what a faulty subgraph answers. Returns the HTTP status and the
- * raw body to send, or undefined to send the honest answer.
+ * Rewrites what a faulty subgraph answers. Returns the HTTP status, the raw
+ * body and extra headers to send, or undefined to send the honest answer.
  */
-export type Tamper = (request: SubgraphRequest, honest: ExecutionResult) => { status: number; body: string } | undefined;
+export type Tamper = (request: SubgraphRequest, honest: ExecutionResult) => { status: number; body: string; headers?: Record<string, string> } | undefined;
 
 export interface SubgraphSpec {
   readonly name: string;
@@ -77,7 +77,7 @@ async function serveTampered(spec: SubgraphSpec, tamper: Tamper): Promise<Served
     readJson(request).then(async (body) => {
       const honest = await execute({ schema, document: parse(body.query), variableValues: body.variables ?? {}, operationName: body.operationName ?? null });
       const lie = tamper(body, honest);
-      response.writeHead(lie?.status ?? 200, { 'content-type': lie && lie.status >= 500 ? 'text/plain' : 'application/json' });
+      response.writeHead(lie?.status ?? 200, { 'content-type': lie && lie.status >= 500 ? 'text/plain' : 'application/json', ...lie?.headers });
       response.end(lie?.body ?? JSON.stringify(honest));
     }).catch((error: unknown) => {
       response.writeHead(400, { 'content-type': 'text/plain' });

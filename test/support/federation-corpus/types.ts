@@ -7,9 +7,11 @@ export type QueryPlan = Parameters<DidResolveQueryPlan>[0]['queryPlan'];
 export type PlanNode = NonNullable<QueryPlan['node']>;
 export type PlanKind = PlanNode['kind'];
 
-/** What a client receives: the HTTP status and the JSON body. */
+/** What a client receives: the HTTP status, the headers the server set and the JSON body. */
 export interface Answer {
   readonly status: number;
+  /** Lower-cased names, sorted (Apollo Server sets `cache-control` from the subgraphs' hints). */
+  readonly headers: readonly (readonly [string, string])[];
   readonly body: FormattedExecutionResult;
 }
 
@@ -73,6 +75,7 @@ export const SHAPES = [
   'fault-data-null',
   'fault-partial-data',
   'fault-error-extensions',
+  'cache-control-hints',
 ] as const;
 export type Shape = (typeof SHAPES)[number];
 
