@@ -110,6 +110,13 @@ export const faultsGraph: CorpusGraph = {
       answer: all(errorAt({ path: ['items', 1, 'detail'], message: 'no detail for i2' }), valueAt(['items', 1], { id: 'i2', name: 'Item i2', detail: null }), valueAt(['items', 0, 'detail', 'text'], 'detail of i1')),
     },
     {
+      name: 'builds the error path of an entity fetch from the client\'s aliases',
+      shapes: ['fault-entity-fetch-error', 'alias', 'alias-entity-field'],
+      query: '{ list: looseItems { key: id more: detail { words: text } } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(errorAt({ path: ['list', 1, 'more'], message: 'no detail for i2' }), valueAt(['list', 1], { key: 'i2', more: null })),
+    },
+    {
       name: 'answers the other root fields when one root field fails',
       shapes: ['fault-root-fetch-error', 'fault-partial-data'],
       query: '{ failingRoot items { id } detailRoot { text } }',

@@ -71,6 +71,14 @@ export const mediaGraph: CorpusGraph = {
       answer: all(noErrors, valueAt(['search', 2], { title: 'Emma', format: 'PAPERBACK', published: '1815-12-23T00:00:00Z', metadata: null }), valueAt(['booksPublishedAfter', 0, 'metadata'], { shelf: 'A', tags: ['sf', 'classic'], nested: { depth: 1 } })),
     },
     {
+      name: 'forwards variables holding input objects, enum lists and custom scalars',
+      shapes: ['enum', 'custom-scalar', 'union-across-subgraphs'],
+      query: 'query ($formats: [Format!], $filter: SearchFilter) { search(term: "d", formats: $formats, filter: $filter) { __typename ... on Book { id } ... on Podcast { title } } }',
+      variables: { formats: ['HARDCOVER', 'PAPERBACK'], filter: { kinds: ['Book', 'Podcast'], publishedBefore: '1900-01-01T00:00:00Z' } },
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(noErrors, valueAt(['search'], [{ __typename: 'Podcast', title: 'Talk' }, { __typename: 'Book', id: 'b2' }, { __typename: 'Podcast', title: 'Quiet' }])),
+    },
+    {
       name: 'reports an @inaccessible enum value a subgraph returns',
       shapes: ['inaccessible', 'enum'],
       query: '{ book(id: "b9") { title format } }',
@@ -98,6 +106,14 @@ export const mediaGraph: CorpusGraph = {
       query: '{ shelves { id rating ... on Movie { title } } }',
       plan: { fetches: 2, has: ['Flatten'] },
       answer: all(noErrors, valueAt(['shelves', 1], []), valueAt(['shelves', 2, 1], { id: 'm2', rating: 5, title: 'Heat' })),
+    },
+
+    {
+      name: 'puts an error of an @interfaceObject entity fetch under the aliased path through lists of lists',
+      shapes: ['list-of-lists', 'interface-object', 'alias', 'fault-entity-fetch-error'],
+      query: '{ s: shelves { c: critique ... on Book { t: title } } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(errorAt({ path: ['s', 2, 0, 'c'], message: 'critique of b2 is lost' }), valueAt(['s', 2, 0], { c: null, t: 'Emma' }), valueAt(['s', 2, 1, 'c'], 'critique of m2')),
     },
   ],
 };
