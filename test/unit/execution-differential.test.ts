@@ -5,7 +5,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { parse } from 'graphql';
 import { StorefrontGateway } from '../../gateway/execution/gateway.ts';
 import { apolloGateway, assertSameAnswer, startFront, type GatewayFactory } from '../support/federation-corpus/differential.ts';
-import { faultsGraph } from '../support/federation-corpus/faults.ts';
+import { faultsGraph } from '../support/federation-corpus/fault-cases.ts';
 import { CORPUS, describeCorpus, SHAPES } from '../support/federation-corpus/index.ts';
 import { PLAN_EVIDENCE } from '../support/federation-corpus/plan.ts';
 import type { Answer, QueryPlan } from '../support/federation-corpus/types.ts';

@@ -1,4 +1,4 @@
-import { faultsGraph } from './faults.ts';
+import { faultsGraph } from './fault-cases.ts';
 import { mediaGraph } from './media-cases.ts';
 import { operationsGraph } from './operation-cases.ts';
 import { shopGraph } from './shop-cases.ts';
