@@ -15,8 +15,9 @@ import type { Answer, QueryPlan } from '../support/federation-corpus/types.ts';
  * every case of the federation corpus (test/support/federation-corpus) is sent
  * to `new ApolloGateway(config)` and to `new StorefrontGateway(config)` over
  * the same subgraph servers, and the two answers must be the same bytes
- * (status, then the body serialised with its key order: data, nulls, errors
- * with messages, paths, locations and extensions).
+ * (status, headers, then the body serialised with its key order: data,
+ * nulls, errors with messages, paths, locations and extensions). Stack traces
+ * are off on both fronts: they name the executor's own files.
  */
 describeCorpus(CORPUS, (config) => new StorefrontGateway(config));
 
