@@ -87,6 +87,13 @@ export const mediaGraph: CorpusGraph = {
       answer: all(valueAt(['book'], null), (answer) => assert.match(JSON.stringify(answer.body.extensions), /Invalid value found for field Book\.format/)),
     },
     {
+      name: 'hides @inaccessible enum values and fields from introspection',
+      shapes: ['inaccessible', 'introspection', 'enum'],
+      query: '{ __type(name: "Format") { enumValues(includeDeprecated: true) { name } } book: __type(name: "Book") { fields { name } } }',
+      plan: { fetches: 0 },
+      answer: all(noErrors, valueAt(['__type', 'enumValues'], [{ name: 'HARDCOVER' }, { name: 'PAPERBACK' }, { name: 'EBOOK' }]), (answer) => assert.doesNotMatch(JSON.stringify(answer.body), /internalCode/)),
+    },
+    {
       name: 'refuses an @inaccessible field with a 400 before any fetch',
       shapes: ['inaccessible'],
       query: '{ book(id: "b1") { internalCode } }',

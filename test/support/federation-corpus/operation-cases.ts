@@ -74,6 +74,22 @@ export const operationsGraph: CorpusGraph = {
       answer: all(noErrors, valueAt(['me'], { name: 'Ada Lovelace', username: 'ada' })),
     },
     {
+      name: 'forwards @skip and @include into the fetches when both sit on one field, __typename included',
+      shapes: ['skip-include-variable', 'typename'],
+      query: 'query ($skip: Boolean!, $include: Boolean!) { topProducts(first: 2) { upc __typename @skip(if: $skip) inStock @skip(if: $skip) @include(if: $include) shippingEstimate @include(if: $include) } }',
+      variables: { skip: true, include: true },
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(noErrors, valueAt(['topProducts', 1], { upc: 'p2', shippingEstimate: 60 })),
+    },
+    {
+      name: 'keeps the entity fetch in the plan when @include drops the fields a @requires needs, and answers without them',
+      shapes: ['skip-include-variable', 'requires'],
+      query: 'query ($skip: Boolean!, $include: Boolean!) { topProducts(first: 2) { upc __typename @skip(if: $skip) inStock @skip(if: $skip) @include(if: $include) shippingEstimate @include(if: $include) } }',
+      variables: { skip: false, include: false },
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(noErrors, valueAt(['topProducts', 1], { upc: 'p2', __typename: 'Product' })),
+    },
+    {
       name: 'applies @skip and @include literals at planning time, on fields and fragments',
       shapes: ['skip-include-literal', 'skip-include-fragment'],
       query: '{ topProducts(first: 2) { name inStock @skip(if: true) price @include(if: true) ... on Product @include(if: false) { shippingEstimate } } }',
