@@ -120,6 +120,56 @@ export const faultsGraph: CorpusGraph = {
       answer: all(valueAt(['looseItems', 1], null), valueAt(['looseItems', 0, 'detail', 'text'], 'detail of i1'), (answer) => assert.match(JSON.stringify(answer.body.extensions), /Invalid __typename/)),
     },
     {
+      name: 'nulls the nearest nullable parent of a non-null field a subgraph leaves null without an error',
+      shapes: ['fault-silent-null', 'fault-non-null-propagation'],
+      operationName: 'SilentNull',
+      query: 'query SilentNull { looseItems { id mustHave } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      // No subgraph error: the gateway's own shaping finds it, and Apollo reports it in extensions.valueCompletion.
+      answer: all(valueAt(['looseItems', 1], null), valueAt(['looseItems', 0, 'mustHave'], 'must i1'), (answer) => assert.match(JSON.stringify(answer.body.extensions), /Cannot return null for non-nullable field Item\.mustHave\..*"path":\["looseItems",1,"mustHave"\]/)),
+    },
+    {
+      name: 'nulls a whole list of non-null items when one item has a silent null in a non-null field',
+      shapes: ['fault-silent-null', 'fault-non-null-in-list'],
+      operationName: 'SilentNullInList',
+      query: 'query SilentNullInList { items { id mustHave } failingRoot }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      // failingRoot's error is a fetch error: with one, Apollo drops the shaping errors.
+      answer: all(valueAt(['items'], null), errorAt({ message: 'catalog failed at the root' }), (answer) => assert.equal(answer.body.extensions, undefined)),
+    },
+    {
+      name: 'nulls a leaf of the wrong type and says so once, without a second error for the non-null field',
+      shapes: ['fault-wrong-leaf-type', 'fault-non-null-propagation'],
+      operationName: 'WrongLeaf',
+      query: 'query WrongLeaf { looseItems { id mustHave } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      // (The lie also drops the subgraph's error for i3's null: that one is a silent null.)
+      answer: all(valueAt(['looseItems', 0], null), (answer) => {
+        const completion = (answer.body.extensions as { valueCompletion: { message: string; path: unknown[] }[] }).valueCompletion;
+        const first = completion.filter((e) => JSON.stringify(e.path) === '["looseItems",0,"mustHave"]').map((e) => e.message);
+        assert.deepEqual(first, ['Invalid value found for field Item.mustHave.']);
+      }),
+    },
+    {
+      name: 'reports a silent null inside a non-null list once, at the item, and nulls the entity holding the list',
+      shapes: ['fault-silent-null', 'fault-non-null-in-list'],
+      operationName: 'SilentNullInNonNullList',
+      query: 'query SilentNullInNonNullList { looseItems { id tags } }',
+      plan: { fetches: 2, has: ['Flatten'] },
+      answer: all(valueAt(['looseItems', 0], null), valueAt(['looseItems', 1, 'tags'], ['tag i2', 'shared']), (answer) => {
+        const completion = (answer.body.extensions as { valueCompletion: { message: string }[] }).valueCompletion;
+        assert.deepEqual(completion.map((e) => e.message), ['Cannot return null for non-nullable array element of type String at index 1.']);
+      }),
+    },
+    {
+      name: 'nulls an object whose __typename names an interface, without an error',
+      shapes: ['fault-invalid-typename'],
+      operationName: 'AbstractTypename',
+      query: 'query AbstractTypename { described { __typename text } }',
+      plan: { fetches: 1 },
+      answer: all(valueAt(['described'], null), (answer) => assert.equal(answer.body.errors, undefined)),
+    },
+    {
       name: 'handles an _entities answer shorter than the representations sent',
       shapes: ['fault-entities-wrong-length'],
       operationName: 'ShortEntities',

@@ -27,9 +27,10 @@ const CATALOG = federation('@key') + /* GraphQL */ `
 `;
 
 const DETAILS = federation('@key') + /* GraphQL */ `
-  type Item @key(fields: "id") { id: ID! detail: Detail mustHave: String! guarded: String }
-  type Detail { text: String! lines: [String!] }
-  type Query { detailRoot: Detail }
+  type Item @key(fields: "id") { id: ID! detail: Detail mustHave: String! guarded: String tags: [String!]! }
+  interface Described { text: String! }
+  type Detail implements Described { text: String! lines: [String!] }
+  type Query { detailRoot: Detail described: Described }
 `;
 
 const OFFLINE = federation('@key') + /* GraphQL */ `
@@ -40,8 +41,12 @@ const OFFLINE = federation('@key') + /* GraphQL */ `
 const items = () => ['i1', 'i2', 'i3'].map((id) => ({ id, name: `Item ${id}` }));
 
 const detailsResolvers = {
-  Query: { detailRoot: () => ({ text: 'root detail', lines: ['a', null, 'c'] }) },
+  Query: {
+    detailRoot: () => ({ text: 'root detail', lines: ['a', null, 'c'] }),
+    described: () => ({ __typename: 'Detail', text: 'described' }),
+  },
   Item: {
+    tags: ({ id }: { id: string }) => [`tag ${id}`, 'shared'],
     // An entity details has never heard of: _entities holds null for it, without an error.
     __resolveReference: ({ id }: { id: string }) => (id === 'zz' ? null : { id }),
     detail: ({ id }: { id: string }) => {
@@ -70,6 +75,14 @@ const lies: Record<string, (honest: ExecutionResult) => ReturnType<Tamper>> = {
     const entities = (honest.data as unknown as Entities)._entities;
     return json({ data: { _entities: entities.map((e, i) => (i === 1 ? { ...e, __typename: 'Ghost' } : e)) } });
   },
+  // Answers no GraphQL server gives, which only the gateway's result shaping catches:
+  // null in a non-null field without an error, and a number where a String! goes.
+  SilentNull: (honest) => json({ data: { _entities: (honest.data as unknown as Entities)._entities.map((e, i) => (i === 1 ? { ...e, mustHave: null } : e)) } }),
+  SilentNullInList: (honest) => json({ data: { _entities: (honest.data as unknown as Entities)._entities.map((e, i) => (i === 2 ? { ...e, mustHave: null } : e)) } }),
+  WrongLeaf: (honest) => json({ data: { _entities: (honest.data as unknown as Entities)._entities.map((e, i) => (i === 0 ? { ...e, mustHave: 42 } : e)) } }),
+  SilentNullInNonNullList: (honest) => json({ data: { _entities: (honest.data as unknown as Entities)._entities.map((e, i) => (i === 0 ? { ...e, tags: ['first', null] } : e)) } }),
+  // An interface's name where an object type's belongs: no object type to give `__typename`.
+  AbstractTypename: () => json({ data: { described: { __typename: 'Described', text: 'described' } } }),
   ShortEntities: (honest) => json({ data: { _entities: (honest.data as unknown as Entities)._entities.slice(0, -1) } }),
   LongEntities: (honest) => {
     const entities = (honest.data as unknown as Entities)._entities;

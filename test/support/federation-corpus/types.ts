@@ -71,6 +71,8 @@ export const SHAPES = [
   'fault-http-500',
   'fault-subgraph-down',
   'fault-invalid-typename',
+  'fault-silent-null',
+  'fault-wrong-leaf-type',
   'fault-entities-wrong-length',
   'fault-data-null',
   'fault-partial-data',
