@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { identityKey, signIdentityAssertion } from '../common/identity.ts';
 import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
 import { oursAndVanilla } from './ours-and-vanilla.ts';
-import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS, type Gateway } from './harness.ts';
+import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS, warmEveryUser } from './harness.ts';
 
 /**
  * Front-page load through our web gateway and, in the same run, through a
@@ -30,19 +30,6 @@ const BASE = randomBasePort();
 const configDir = mkdtempSync(join(tmpdir(), 'storefront-bench-cache-'));
 const cacheOff = join(configDir, 'cache-off.json');
 writeFileSync(cacheOff, JSON.stringify({ entityCache: { enabled: false } }));
-
-/** One front page per seeded user, 16 at a time: every user's cart products are in the cache before the load. */
-async function warmEveryUser(g: Gateway): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < USERS; i = next++) {
-      const response = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', ...g.headersFor(i) }, body: g.body });
-      if (response.status !== 200) throw new Error(`warming the cache: HTTP ${response.status}`);
-      await response.text();
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-}
 
 runBench(async (processes) => {
   const mode = cached ? 'ours with the entity cache (warm), ours without, vanilla' : 'ours (entity cache off) and vanilla';
