@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
+// Apollo's own parser (not exported at the top; the gateway is pinned to one version), so a
+// subgraph's Cache-Control means to the client's exactly what it meant through Apollo's send.
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
@@ -31,6 +31,8 @@ export { createSubgraphFetcher } from './subgraph-http.ts';
  * request's deadline). willSendRequest has only the process options to go
  * on, so the scope is kept by them.
  */
+type SubgraphAnswer = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
 interface FetchScope {
   readonly signal: AbortSignal;
   readonly deadlineAt: number;
@@ -174,7 +176,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
    * and the subgraph's Cache-Control restricts the client response's.
    * Not kept: Apollo's didEncounterError and parseBody hooks (not overridden here).
    */
-  async #post(options: GraphQLDataSourceProcessOptions<GatewayContext>, scope: FetchScope): Promise<GatewayGraphQLResponse> {
+  async #post(options: GraphQLDataSourceProcessOptions<GatewayContext>, scope: FetchScope): Promise<SubgraphAnswer> {
     const { request } = options;
     const headers = new FieldHeaders();
     if (request.http?.headers) for (const [name, value] of request.http.headers) headers.append(name, value);
@@ -188,8 +190,9 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     const sentHeaders = http.headers instanceof FieldHeaders ? http.headers : new FieldHeaders(Object.fromEntries(http.headers));
     const response = await this.#fetcher.send({ url: http.url, method: http.method, headers: sentHeaders, body: JSON.stringify({ query, ...rest }), signal: scope.signal });
     if (!response.ok) throw await this.errorFromResponse(response);
-    const answer: GatewayGraphQLResponse = { ...(await readGraphQLBody(response)), http: response };
-    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options : undefined;
+    const answer: SubgraphAnswer = { ...(await readGraphQLBody(response)), http: response };
+    // Only an incoming operation's fetch has these (not a health check or schema load).
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
     const processed = await this.didReceiveResponse({ response: answer, request: { query, ...rest, http }, context: options.context as GatewayContext, pathInIncomingRequest: incoming?.pathInIncomingRequest });
     const policy = incoming?.incomingRequestContext.overallCachePolicy;
     if (this.honorSubgraphCacheControlHeader && policy && 'restrict' in policy) policy.restrict(hintOf(response.headers.get('cache-control')));
