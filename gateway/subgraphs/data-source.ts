@@ -1,6 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
+// Apollo's own parser (not exported at the top; the gateway is pinned to one version), so a
+// subgraph's Cache-Control means to the client's exactly what it meant through Apollo's send.
+import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, storefrontError } from '../../common/errors.ts';
 import { CircuitOpenError, UpstreamBreaker, type BreakerState, type RestBreakerConfig } from '../../common/upstream/breaker.ts';
@@ -8,7 +10,6 @@ import type { GatewayMetrics } from '../metrics.ts';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 import type { Logger } from '../../common/logger.ts';
-import { Agent, Headers, type Dispatcher } from 'undici';
 import { DEADLINE_HEADER, remainingMs, startDeadline } from '../../common/upstream/deadline.ts';
 import { FALLBACKS_EXTENSION, IDENTITY_HEADER, REQUEST_ID_HEADER, REST_CALLS_EXTENSION, readFallbackRecords } from '../../common/upstream/wire.ts';
 import { injectTraceContext } from '../../common/tracing.ts';
@@ -19,104 +20,22 @@ import { isWrite, writeMayHaveLanded } from '../degradation/writes.ts';
 import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency.ts';
 import type { FetchMerger, SendOnce } from './fetch-merge/merger.ts';
 import type { EntityCache } from '../cache/entity-cache.ts';
+import { FieldHeaders } from './field-headers.ts';
+import { readGraphQLBody, type SubgraphFetcher } from './subgraph-http.ts';
 
-/**
- * A keep-alive pool for all subgraph fetches of this gateway (undici). The
- * gateway's default fetcher (make-fetch-happen) opens unbounded sockets; a
- * bounded pool per origin keeps connection churn and file descriptors in check.
- */
+export { createSubgraphFetcher } from './subgraph-http.ts';
+
 /**
  * The subgraph fetch in progress: its abort signal, and when it must be done
  * (a `performance.now()` time: the earlier of the subgraph's timeout and the
- * request's deadline). RemoteGraphQLDataSource builds the fetch options itself
- * and has no place for either, so the data source runs each fetch inside this
- * store; the fetcher reads the signal, willSendRequest the deadline.
+ * request's deadline). willSendRequest has only the process options to go
+ * on, so the scope is kept by them.
  */
-const fetchScope = new AsyncLocalStorage<{ readonly signal: AbortSignal; readonly deadlineAt: number }>();
+type SubgraphAnswer = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
-export function createSubgraphFetcher(options: { connections: number; timeoutMs: number }): { fetcher: Fetcher; close: () => Promise<void> } {
-  const agent = new Agent({
-    connections: options.connections,
-    keepAliveTimeout: 30_000,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
-  // A handful of subgraph URLs, parsed once each rather than on every fetch.
-  const targets = new Map<string, { origin: string; path: string }>();
-  const fetcher: Fetcher = async (url, init) => {
-    let target = targets.get(url);
-    if (!target) {
-      const parsed = new URL(url);
-      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-      targets.set(url, target);
-    }
-    const response = await agent.request({
-      ...target,
-      method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: init?.headers,
-      body: init?.body,
-      signal: fetchScope.getStore()?.signal,
-    });
-    return new SubgraphResponse(url, response);
-  };
-  return { fetcher, close: () => agent.close() };
-}
-
-/**
- * The part of a fetch Response that RemoteGraphQLDataSource reads (status,
- * ok, headers, text/json), over undici's `request`. Not undici's `fetch`: for
- * every call it wraps the request body in a web ReadableStream, clones the
- * request (tee-ing that stream) to be able to follow a redirect, and wraps the
- * response body in another web stream: measured at about a sixth of the
- * gateway's CPU on the front page (several subgraph fetches per request).
- * Consequence: a subgraph's redirect is not followed; it answers as any other
- * non-2xx status does (SUBGRAPH_UNAVAILABLE, "answered HTTP 3xx").
- */
-class SubgraphResponse implements FetcherResponse {
-  readonly redirected = false;
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: FetcherHeaders;
-  readonly #body: Dispatcher.ResponseData['body'];
-
-  readonly url: string;
-
-  constructor(url: string, response: Dispatcher.ResponseData) {
-    this.url = url;
-    this.status = response.statusCode;
-    this.statusText = response.statusText;
-    this.#body = response.body;
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else if (value !== undefined) headers.append(name, value);
-    }
-    this.headers = headers;
-  }
-
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
-  }
-
-  get bodyUsed(): boolean {
-    return this.#body.bodyUsed;
-  }
-
-  text(): Promise<string> {
-    return this.#body.text();
-  }
-
-  json(): Promise<unknown> {
-    return this.#body.json();
-  }
-
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#body.arrayBuffer();
-  }
-
-  clone(): FetcherResponse {
-    throw new Error('a subgraph response is read once; RemoteGraphQLDataSource never clones it');
-  }
+interface FetchScope {
+  readonly signal: AbortSignal;
+  readonly deadlineAt: number;
 }
 
 /**
@@ -138,8 +57,13 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   readonly #merger: FetchMerger | undefined;
   readonly #cache: EntityCache | undefined;
 
-  constructor(options: { url: string; fetcher: Fetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger; cache?: EntityCache }) {
-    super({ url: options.url, fetcher: options.fetcher });
+  readonly #fetcher: SubgraphFetcher;
+  readonly #scopes = new WeakMap<GraphQLDataSourceProcessOptions<GatewayContext>, FetchScope>();
+
+  constructor(options: { url: string; fetcher: SubgraphFetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger; cache?: EntityCache }) {
+    // Apollo's fetcher (and its process/sendRequest) go unused: #post sends.
+    super({ url: options.url });
+    this.#fetcher = options.fetcher;
     this.#degradation = options.degradation;
     this.#merger = options.merger;
     this.#cache = options.cache;
@@ -224,7 +148,7 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     const own = startDeadline(timeoutMs, deadline);
     const deadlineAt = Math.min(performance.now() + timeoutMs, requestDeadlineAt ?? Infinity);
     try {
-      return await fetchScope.run({ signal: own.signal, deadlineAt }, () => super.process(options));
+      return await this.#post(options, { signal: own.signal, deadlineAt });
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.SUBGRAPH_UNAVAILABLE) throw error;
       const requestId = (options.context as Partial<GatewayContext>).requestId;
@@ -236,9 +160,43 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
       if (own.signal.aborted) throw this.#timedOut(timeoutMs);
       throw this.unavailable('is unavailable');
     } finally {
-      // super.process() has read the whole response by now.
+      // #post has read the whole response by now.
       own.clear();
     }
+  }
+
+  /**
+   * RemoteGraphQLDataSource.process and sendRequest (2.14.4), step for step,
+   * without APQ (off here) and without node-fetch: its Request (a URL parse)
+   * and two Headers per fetch, and the copies into and out of undici's form,
+   * were a few per cent of the gateway's CPU on heavy traffic. The same
+   * options reach willSendRequest, the same body goes out (`query` first, no
+   * `http`), a non-2xx answer goes to errorFromResponse, the answer keeps its
+   * HTTP side in `response.http` (the entity cache reads Cache-Control there),
+   * and the subgraph's Cache-Control restricts the client response's.
+   * Not kept: Apollo's didEncounterError and parseBody hooks (not overridden here).
+   */
+  async #post(options: GraphQLDataSourceProcessOptions<GatewayContext>, scope: FetchScope): Promise<SubgraphAnswer> {
+    const { request } = options;
+    const headers = new FieldHeaders();
+    if (request.http?.headers) for (const [name, value] of request.http.headers) headers.append(name, value);
+    headers.set('content-type', 'application/json');
+    request.http = { method: 'POST', url: this.url, headers };
+    this.#scopes.set(options, scope);
+    await this.willSendRequest(options);
+    if (!request.query) throw new Error('Missing query');
+    const { query, http, ...rest } = request;
+    // willSendRequest may have put other headers in place; FieldHeaders is what undici is given.
+    const sentHeaders = http.headers instanceof FieldHeaders ? http.headers : new FieldHeaders(Object.fromEntries(http.headers));
+    const response = await this.#fetcher.send({ url: http.url, method: http.method, headers: sentHeaders, body: JSON.stringify({ query, ...rest }), signal: scope.signal });
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const answer: SubgraphAnswer = { ...(await readGraphQLBody(response)), http: response };
+    // Only an incoming operation's fetch has these (not a health check or schema load).
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const processed = await this.didReceiveResponse({ response: answer, request: { query, ...rest, http }, context: options.context as GatewayContext, pathInIncomingRequest: incoming?.pathInIncomingRequest });
+    const policy = incoming?.incomingRequestContext.overallCachePolicy;
+    if (this.honorSubgraphCacheControlHeader && policy && 'restrict' in policy) policy.restrict(hintOf(response.headers.get('cache-control')));
+    return processed;
   }
 
   #timedOut(timeoutMs: number): GraphQLError {
@@ -266,13 +224,13 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
     // After the await: what is left when the fetch leaves. The subgraph stops
     // calling (and retrying) its REST service once it is spent.
-    const scope = fetchScope.getStore();
+    const scope = this.#scopes.get(options);
     if (scope) headers.set(DEADLINE_HEADER, String(remainingMs(scope.deadlineAt)));
     // Only the write itself carries the key; the entity fetches reading its result are plain reads.
     if (context.idempotencyKey !== undefined && isWrite(options.request)) headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
   }
 
-  override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {
+  override didReceiveResponse: NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']> = ({ response, context }) => {
     const counts = response.extensions?.[REST_CALLS_EXTENSION];
     if (counts !== undefined && context.restCalls) {
       addCallCounts(context.restCalls, counts);
@@ -286,4 +244,15 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
     return response;
   };
+}
+
+/** A subgraph's Cache-Control as a cache hint, read as RemoteGraphQLDataSource.respond reads it. */
+function hintOf(header: string | null): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const parsed = parseCacheControlHeader(header);
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  const maxAge = parsed['max-age'];
+  if (typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge)) hint.maxAge = Number(maxAge);
+  if (parsed['private'] === true) hint.scope = 'PRIVATE';
+  if (parsed['public'] === true) hint.scope = 'PUBLIC';
+  return hint;
 }
