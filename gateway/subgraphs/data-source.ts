@@ -59,6 +59,10 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   readonly #fetcher: SubgraphFetcher;
   readonly #scopes = new WeakMap<GraphQLDataSourceProcessOptions<GatewayContext>, FetchScope>();
+  // Label sets bound once: prom-client hashes the labels of every observation otherwise (~1.5 % of heavy CPU).
+  readonly #breakerGauge: ReturnType<GatewayMetrics['subgraphBreakerState']['labels']>;
+  #breakerValue = 0;
+  readonly #fetchDurations = new Map<string, ReturnType<GatewayMetrics['subgraphFetchDuration']['labels']>>();
 
   constructor(options: { url: string; fetcher: SubgraphFetcher; subgraphName: string; logger: Logger; timeoutMs: number; breaker: Readonly<RestBreakerConfig>; metrics: GatewayMetrics; degradation?: Degradation; merger?: FetchMerger; cache?: EntityCache }) {
     // Apollo's fetcher (and its process/sendRequest) go unused: #post sends.
@@ -74,7 +78,14 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
     // Every failure that reaches process() is a transport failure (no answer,
     // a timeout, a non-GraphQL answer): GraphQL errors inside a 200 never throw.
     this.breaker = new UpstreamBreaker(options.subgraphName, options.breaker, () => true, options.logger);
-    this.#metrics.subgraphBreakerState.set({ subgraph: options.subgraphName }, 0);
+    this.#breakerGauge = options.metrics.subgraphBreakerState.labels({ subgraph: options.subgraphName });
+    this.#breakerGauge.set(0);
+  }
+
+  #observeFetch(outcome: string, startedAt: number): void {
+    let histogram = this.#fetchDurations.get(outcome);
+    if (!histogram) this.#fetchDurations.set(outcome, (histogram = this.#metrics.subgraphFetchDuration.labels({ subgraph: this.subgraphName, outcome })));
+    histogram.observe((performance.now() - startedAt) / 1000);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -97,24 +108,25 @@ export class StorefrontDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const stop = this.#metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
+    const startedAt = performance.now();
     // Optional data: its own (short) budget, and fallbacks in place of failures (gateway/degradation).
     const plan = this.#degradation?.plan(this.subgraphName, options.request);
     const context = options.context as Partial<GatewayContext>;
     try {
       const response = await this.#dispatch(options, plan?.timeoutMs ?? this.timeoutMs);
-      stop({ outcome: 'ok' });
+      this.#observeFetch('ok', startedAt);
       return plan ? plan.patch(response, options.request, this.#recorder(context)) : response;
     } catch (error) {
       const graphqlError = error instanceof CircuitOpenError
         ? storefrontError(ErrorCode.SUBGRAPH_CIRCUIT_OPEN, `The ${this.subgraphName} subgraph is failing; fetches to it are paused for up to ${error.cooldownMs} ms`, { details: { serviceName: this.subgraphName } })
         : (error as GraphQLError);
-      stop({ outcome: String(graphqlError.extensions?.['code'] ?? 'UNKNOWN') });
+      this.#observeFetch(String(graphqlError.extensions?.['code'] ?? 'UNKNOWN'), startedAt);
       if (isWrite(options.request) && writeMayHaveLanded(graphqlError)) graphqlError.extensions['outcome'] = 'unknown';
       if (plan?.optionalOnly) return plan.substitute(options.request, this.#recorder(context));
       throw graphqlError;
     } finally {
-      this.#metrics.subgraphBreakerState.set({ subgraph: this.subgraphName }, BREAKER_STATE_VALUE[this.breaker.state]);
+      const breakerValue = BREAKER_STATE_VALUE[this.breaker.state];
+      if (breakerValue !== this.#breakerValue) this.#breakerGauge.set((this.#breakerValue = breakerValue));
     }
   }
 
