@@ -3,7 +3,8 @@ import { ApolloGateway, buildOperationContext, type Experimental_DidResolveQuery
 import { operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { prettyFormatQueryPlan, type QueryPlan, type QueryPlanner } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import type { GraphQLError, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
 import { tracingContextActive } from '../../common/tracing.ts';
 import { prepare } from './prepared.ts';
 import { runPlan } from './run-plan.ts';
@@ -25,7 +26,7 @@ interface ApolloGatewayInternals {
   readonly experimental_didResolveQueryPlan?: Experimental_DidResolveQueryPlanCallback;
   readonly config: { readonly __exposeQueryPlanExperimental?: boolean; readonly debug?: boolean };
   readonly logger: { debug(message: string): void; warn(message: string): void };
-  validateIncomingRequest(requestContext: GatewayGraphQLRequestContext, operationContext: ReturnType<typeof buildOperationContext>): GraphQLError[];
+  validateIncomingRequest(requestContext: GatewayGraphQLRequestContext, operationContext: OperationContext): GraphQLError[];
 }
 
 type Executor = (requestContext: GatewayGraphQLRequestContext) => Promise<GatewayExecutionResult>;
@@ -49,11 +50,35 @@ export class StorefrontGateway extends ApolloGateway {
   }
 }
 
+/** What a request needs before its plan lookup, the same for every request of one parsed document, operation and schema. */
+interface Lookup {
+  readonly schema: GraphQLSchema;
+  readonly queryPlanStoreKey: string;
+  readonly operationContext: OperationContext;
+}
+
 function storefrontExecutor(gateway: ApolloGatewayInternals): Executor {
+  // Apollo Server hands the same DocumentNode to every request of one cached query text.
+  const lookups = new WeakMap<DocumentNode, Map<string, Lookup>>();
+  const lookupOf = ({ request, document, queryHash }: GatewayGraphQLRequestContext): Lookup => {
+    let byName = lookups.get(document);
+    if (!byName) lookups.set(document, (byName = new Map()));
+    const name = request.operationName ?? '';
+    const known = byName.get(name);
+    if (known && known.schema === gateway.schema) return known;
+    const lookup: Lookup = {
+      schema: gateway.schema!,
+      queryPlanStoreKey: request.operationName ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex') : queryHash,
+      // Throws for an unknown operation name, as in Apollo's executor (and is then not remembered).
+      operationContext: buildOperationContext({ schema: gateway.schema!, operationDocument: document, operationName: request.operationName }),
+    };
+    // Bounded by the operations a document defines (any other name throws above).
+    byName.set(name, lookup);
+    return lookup;
+  };
   return async (requestContext) => {
-    const { request, document, queryHash } = requestContext;
-    const queryPlanStoreKey = request.operationName ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex') : queryHash;
-    const operationContext = buildOperationContext({ schema: gateway.schema!, operationDocument: document, operationName: request.operationName });
+    const { request, document } = requestContext;
+    const { queryPlanStoreKey, operationContext } = lookupOf(requestContext);
     const validationErrors = gateway.validateIncomingRequest(requestContext, operationContext);
     if (validationErrors.length > 0) return { errors: validationErrors };
 
