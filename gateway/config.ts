@@ -92,6 +92,15 @@ export const gatewayConfigSchema = z
      * rotation before it stops accepting, in ms. Default 0 (stop accepting at once).
      */
     shutdownDelayMs: z.number().int().min(0).max(120_000).default(0),
+    /**
+     * V8's heap growing factor, in percent over the live heap, applied at start
+     * (gateway/heap.ts, docs/memory.md): the old generation may grow to
+     * (1 + p/100) × what survived the last full collection, plus the young
+     * generation, before the next one. Lower holds less memory and collects
+     * more often. 0 leaves it to V8 (up to 300 % on a machine with a few GB).
+     * Default 50.
+     */
+    heapGrowingPercent: z.number().int().min(0).max(300).default(50),
     /** pino level. Default info. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** OTLP/HTTP endpoint spans are exported to, e.g. http://collector:4318/v1/traces. Default: none (spans not recorded; `traceparent` is still propagated). */
@@ -143,6 +152,7 @@ const ENV: Record<string, string> = {
   GATEWAY_IDE: 'ide',
   GATEWAY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   GATEWAY_SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
+  GATEWAY_HEAP_GROWING_PERCENT: 'heapGrowingPercent',
   GATEWAY_LOG_LEVEL: 'logLevel',
   GATEWAY_OTLP_ENDPOINT: 'otlpEndpoint',
   GATEWAY_PERSISTED_QUERIES_MODE: 'persistedQueries.mode',

@@ -3,6 +3,7 @@ import type { IgnoredEnv } from '../common/foreign-env.ts';
 import { PortInUseError } from '../common/http-server.ts';
 import { createLogger } from '../common/logger.ts';
 import { loadGatewayConfig } from './config.ts';
+import { limitHeapGrowth } from './heap.ts';
 import { startGateway } from './server.ts';
 import { exitWithSupervisor } from '../common/lifecycle.ts';
 
@@ -19,6 +20,8 @@ try {
   }
   let ignoredEnv: readonly IgnoredEnv[] = [];
   const config = loadGatewayConfig(process.argv.slice(2), process.env, (ignored) => (ignoredEnv = ignored));
+  // Before the supergraph is built: every full collection from here on uses it.
+  limitHeapGrowth(config.heapGrowingPercent);
   // Names only: a foreign variable's value may be someone else's secret.
   if (ignoredEnv.length > 0) createLogger(`gateway-${config.profile}`, config.logLevel).warn({ ignoredEnv }, 'GATEWAY_* variables that are not the gateway\'s were ignored (Kubernetes service links or foreign software; see docs/deployment.md)');
   const gateway = await startGateway(config);
