@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identityKey, signIdentityAssertion } from '../common/identity.ts';
-import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
 import { oursAndVanilla } from './ours-and-vanilla.ts';
-import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS, warmEveryUser } from './harness.ts';
+import { cpuColumn, devAssertions, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, startGraph, USERS, warmEveryUser } from './harness.ts';
 
 /**
  * Front-page load through our web gateway and, in the same run, through a
@@ -36,8 +34,7 @@ runBench(async (processes) => {
   console.log(`front-page benchmark: ${mode}; ${options.rounds} round(s) of ${options.durationS} s per gateway, ${options.connections} connections, ${USERS} distinct users, warm-up ${options.warmupS} s`);
   const graph = await startGraph(processes, BASE);
   const tokens = await devTokens();
-  const key = identityKey(DEV_IDENTITY_SECRET);
-  const assertions = await Promise.all(Array.from({ length: USERS }, (_, i) => signIdentityAssertion(key, { userId: seededUserId(i) }, 3600)));
+  const assertions = await devAssertions();
   const body = JSON.stringify({ query: readFileSync('persisted-queries/web/FrontPage.graphql', 'utf8'), operationName: 'FrontPage' });
   const base = oursAndVanilla({ port: BASE, subgraphUrls: graph.subgraphUrls, body, tokens, assertions, oursArgs: ['--config', cacheOff] });
 

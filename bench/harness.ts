@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { parseFlags } from '../common/config.ts';
 import { mintDevToken } from '../common/dev-token.ts';
+import { identityKey, signIdentityAssertion } from '../common/identity.ts';
+import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
 import { waitHealthy } from '../scripts/lib/health.ts';
 
 /**
@@ -46,6 +48,12 @@ export const seededUserId = (i: number) => `user-${String(i + 1).padStart(4, '0'
 /** One development token per seeded user, so no layer can answer many clients from one shared execution. */
 export function devTokens(): Promise<string[]> {
   return Promise.all(Array.from({ length: USERS }, (_, i) => mintDevToken(seededUserId(i))));
+}
+
+/** One pre-signed identity assertion per seeded user (an hour long), for the vanilla gateway, which verifies no tokens. */
+export function devAssertions(): Promise<string[]> {
+  const key = identityKey(DEV_IDENTITY_SECRET);
+  return Promise.all(Array.from({ length: USERS }, (_, i) => signIdentityAssertion(key, { userId: seededUserId(i) }, 3600)));
 }
 
 /** Every process the run started; stopAll() is safe to call more than once. */

@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identityKey, signIdentityAssertion } from '../common/identity.ts';
-import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
 import { startCountingHop } from './counting-hop.ts';
 import { checkAnswers, type Checked } from './heavy-check.ts';
 import { oursAndVanilla } from './ours-and-vanilla.ts';
-import { cpuColumn, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, seededUserId, startGraph, USERS, warmEveryUser } from './harness.ts';
+import { cpuColumn, devAssertions, devTokens, parseBenchOptions, printCpu, printTable, randomBasePort, runBench, runRounds, startGraph, USERS, warmEveryUser } from './harness.ts';
 
 /**
  * Heavy nested traffic through our web gateway and, in the same run, a vanilla
@@ -50,8 +48,7 @@ runBench(async (processes) => {
   console.log(`heavy benchmark: ${options.rounds} round(s) of ${options.durationS} s per gateway, ${options.connections} connections, ${USERS} distinct users, warm-up ${options.warmupS} s${label}`);
   const graph = await startGraph(processes, BASE);
   const tokens = await devTokens();
-  const key = identityKey(DEV_IDENTITY_SECRET);
-  const assertions = await Promise.all(Array.from({ length: USERS }, (_, i) => signIdentityAssertion(key, { userId: seededUserId(i) }, 3600)));
+  const assertions = await devAssertions();
   const body = JSON.stringify({ query: readFileSync('bench/heavy.graphql', 'utf8'), operationName: 'HeavyStorefront' });
 
   // Partial answers count as errors here; only ours can say an answer is partial (vanilla drops subgraph extensions).

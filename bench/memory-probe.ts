@@ -3,11 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { identityKey, signIdentityAssertion } from '../common/identity.ts';
-import { DEV_IDENTITY_SECRET } from '../common/secrets.ts';
 import { waitHealthy } from '../scripts/lib/health.ts';
 import { oursAndVanilla } from './ours-and-vanilla.ts';
-import { cpuMs, devTokens, peakRssMb, randomBasePort, runBench, seededUserId, startGraph, USERS } from './harness.ts';
+import { cpuMs, devAssertions, devTokens, peakRssMb, randomBasePort, runBench, startGraph, USERS } from './harness.ts';
 
 /**
  * Where a gateway's peak memory goes on the heavy workload (docs/memory.md):
@@ -31,8 +29,7 @@ writeFileSync(cacheOff, JSON.stringify({ entityCache: { enabled: false } }));
 runBench(async (processes) => {
   const graph = await startGraph(processes, BASE);
   const tokens = await devTokens();
-  const key = identityKey(DEV_IDENTITY_SECRET);
-  const assertions = await Promise.all(Array.from({ length: USERS }, (_, i) => signIdentityAssertion(key, { userId: seededUserId(i) }, 3600)));
+  const assertions = await devAssertions();
   const body = JSON.stringify({ query: readFileSync('bench/heavy.graphql', 'utf8'), operationName: 'HeavyStorefront' });
   const pair = oursAndVanilla({ port: BASE, subgraphUrls: graph.subgraphUrls, body, tokens, assertions, oursArgs: ['--config', cacheOff] });
   for (const name of which === 'both' ? (['ours', 'vanilla'] as const) : [which as 'ours' | 'vanilla']) {
