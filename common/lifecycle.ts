@@ -11,3 +11,24 @@ export function exitWithSupervisor(): void {
   process.channel.unref();
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
+
+/** What a supervised process tells its supervisor once its server is bound. */
+export interface ListeningMessage {
+  readonly storefront: 'listening';
+  readonly url: string;
+}
+
+/**
+ * Tells the supervisor (if any) that this process, and not some other one, now holds
+ * its port. A health probe alone cannot tell: between the launcher finding a port free
+ * and this process binding it, another program may take it and answer the probe, while
+ * this one fails with EADDRINUSE.
+ */
+export function tellSupervisorListening(url: string): void {
+  const message: ListeningMessage = { storefront: 'listening', url };
+  process.send?.(message);
+}
+
+export function isListeningMessage(message: unknown): message is ListeningMessage {
+  return typeof message === 'object' && message !== null && (message as { storefront?: unknown }).storefront === 'listening' && typeof (message as { url?: unknown }).url === 'string';
+}

@@ -5,7 +5,7 @@ import { createLogger } from '../common/logger.ts';
 import { loadGatewayConfig } from './config.ts';
 import { limitHeapGrowth } from './heap.ts';
 import { startGateway } from './server.ts';
-import { exitWithSupervisor } from '../common/lifecycle.ts';
+import { exitWithSupervisor, tellSupervisorListening } from '../common/lifecycle.ts';
 
 const USAGE = `usage: npm run gateway -- [--supergraph schema/supergraph.graphql] [--profile web|mobile] [--port 4000]
                           [--host 127.0.0.1] [--subgraph-url name=url ...] [--config gateway.json]
@@ -28,6 +28,8 @@ try {
   const shutdown = () => void gateway.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // After the handlers: the supervisor may stop us as soon as it hears.
+  tellSupervisorListening(gateway.url);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`gateway: ${error.message}\n\n${USAGE}`);

@@ -64,16 +64,26 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free now (for `--…-port 0`); twelve processes cannot all bind port 0 and tell each other. */
-function osFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+/**
+ * `count` distinct ports the OS says are free now (for `--…-port 0`): twelve processes
+ * cannot all bind port 0 and tell each other. Every probe stays bound until all are
+ * known, or the OS may hand one port out twice (it did, about one launch in 250).
+ */
+async function osFreePorts(count: number): Promise<number[]> {
+  const probes = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      probes.map(
+        (probe) =>
+          new Promise<number>((resolve, reject) => {
+            probe.once('error', reject);
+            probe.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve((probe.address() as { port: number }).port));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise((resolve) => (probe.listening ? probe.close(resolve) : resolve(undefined)))));
+  }
 }
 
 async function main(): Promise<number> {
@@ -105,13 +115,12 @@ async function main(): Promise<number> {
   const mobile = num(flags['mobile-port'], 4010, 'mobile-port');
   const subgraphBase = num(flags['subgraph-base-port'], 4200, 'subgraph-base-port');
   const restBase = num(flags['rest-base-port'], 4300, 'rest-base-port');
-  const free = async (count: number) => Promise.all(Array.from({ length: count }, osFreePort));
-  const [freeWeb, freeMobile, freeSubgraphs, freeRest] = [await free(1), await free(1), await free(5), await free(5)];
+  const free = await osFreePorts(2 + 2 * SUBGRAPHS.length);
   const planned = plan({
-    web: web || freeWeb[0]!,
-    mobile: mobile || freeMobile[0]!,
-    subgraph: (i) => (subgraphBase ? subgraphBase + i + 1 : freeSubgraphs[i]!),
-    rest: (i) => (restBase ? restBase + i + 1 : freeRest[i]!),
+    web: web || free[0]!,
+    mobile: mobile || free[1]!,
+    subgraph: (i) => (subgraphBase ? subgraphBase + i + 1 : free[2 + i]!),
+    rest: (i) => (restBase ? restBase + i + 1 : free[2 + SUBGRAPHS.length + i]!),
   });
   const only = flags.only?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !planned.some((p) => p.name === name)) ?? [];

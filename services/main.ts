@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isServiceName, SERVICE_NAMES } from './service-names.ts';
 import { PortInUseError, startRestService, type RestServiceHandle } from './server.ts';
-import { exitWithSupervisor } from '../common/lifecycle.ts';
+import { exitWithSupervisor, tellSupervisorListening } from '../common/lifecycle.ts';
 
 const USAGE = `usage: services/main.ts --service <${SERVICE_NAMES.join('|')}> --port <0-65535> [--host <address>]
 valid flags: --service, --port, --host, --help`;
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   // Only now: whoever waits for this line may signal us as soon as it appears.
   log.info({ url: handle.url }, 'rest service listening');
+  tellSupervisorListening(handle.url);
 }
 
 // One line, no stack: the usual causes (port taken, no permission, unknown host) need no trace.

@@ -5,7 +5,7 @@ import { createLogger } from '../common/logger.ts';
 import { loadSubgraphConfig } from './shared/config.ts';
 import { startSubgraph } from './shared/server.ts';
 import { SUBGRAPHS } from './registry.ts';
-import { exitWithSupervisor } from '../common/lifecycle.ts';
+import { exitWithSupervisor, tellSupervisorListening } from '../common/lifecycle.ts';
 
 // Entry point of one subgraph process:
 //   node subgraphs/main.ts --subgraph catalog --port 4202 --rest-url http://127.0.0.1:4302
@@ -18,6 +18,8 @@ try {
   const shutdown = () => void running.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // After the handlers: the supervisor may stop us as soon as it hears.
+  tellSupervisorListening(running.url);
 } catch (error) {
   if (error instanceof ConfigError || error instanceof PortInUseError) {
     console.error(`subgraph: ${error.message}`);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { isListeningMessage } from '../../common/lifecycle.ts';
 
 /**
  * The development supervisor behind `npm start`: one child process per service, each
@@ -8,13 +9,15 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
  * (or, with `failFast`, the first death stops everything), and stopped — SIGTERM, then
  * SIGKILL after a grace period — whatever way the supervisor itself is asked to end.
  * Children get an IPC channel so that they exit by themselves even if the supervisor is
- * SIGKILLed (see common/lifecycle.ts).
+ * SIGKILLed, and say on it when they hold their port (see common/lifecycle.ts): a health
+ * answer counts only after that, for it may come from another program that took the port
+ * between the launcher's check and the child's bind.
  */
 export interface ProcessSpec {
   readonly name: string;
   readonly entry: string;
   readonly args: readonly string[];
-  /** URL that answers 2xx once the process can serve. */
+  /** URL that answers 2xx once the process can serve (and has said it listens on this port). */
   readonly health: string;
 }
 
@@ -42,6 +45,8 @@ class Supervised {
   restarts = 0;
   crashLoop = 0;
   lastProbe = 'not probed yet';
+  /** The URL the live child said it listens on; undefined until it says so. */
+  listening: string | undefined;
   readonly output: string[] = [];
   readonly log: WriteStream;
   readonly logPath: string;
@@ -105,8 +110,12 @@ export class Supervisor {
     p.phase = 'starting';
     p.startedAt = Date.now();
     p.lastProbe = 'not probed yet';
+    p.listening = undefined;
     const child = spawn(process.execPath, [p.spec.entry, ...p.spec.args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: this.#options.env });
     p.child = child;
+    child.on('message', (message) => {
+      if (p.child === child && isListeningMessage(message)) p.listening = message.url;
+    });
     child.stdout!.on('data', (chunk: Buffer) => p.capture(chunk));
     child.stderr!.on('data', (chunk: Buffer) => p.capture(chunk));
     child.once('exit', (code, signal) => this.#exited(p, code, signal));
@@ -114,7 +123,13 @@ export class Supervisor {
   }
 
   async #probe(p: Supervised, child: ChildProcess): Promise<void> {
+    const port = new URL(p.spec.health).port;
     while (p.child === child && child.exitCode === null && child.signalCode === null && !this.#stopping) {
+      if (p.listening === undefined || new URL(p.listening).port !== port) {
+        p.lastProbe = p.listening === undefined ? 'none yet: it has not said it holds its port' : `none: it said it listens on ${p.listening}`;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        continue;
+      }
       try {
         const response = await fetch(p.spec.health, { signal: AbortSignal.timeout(2000) });
         p.lastProbe = `HTTP ${response.status} ${(await response.text()).slice(0, 200)}`;

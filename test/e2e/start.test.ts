@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { descendantsOf, listProcesses } from '../../scripts/lib/processes.ts';
+import { Supervisor } from '../../scripts/lib/supervisor.ts';
 import { occupy } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -74,12 +79,14 @@ describe('npm start', () => {
 
     const post = async (url: string, body: string) => {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-      return (await response.json()) as { data?: { me?: { id: string } }; errors?: unknown[] };
+      const text = await response.text();
+      return { ...(JSON.parse(text) as { data?: { me?: { id: string } }; errors?: unknown[] }), text };
     };
-    assert.equal((await post(web, JSON.stringify({ query: '{ me { id } featuredProducts { id price { onSale } } }' }))).data?.me?.id, 'user-0001');
+    const page = await post(web, JSON.stringify({ query: '{ me { id } featuredProducts { id price { onSale } } }' }));
+    assert.equal(page.data?.me?.id, 'user-0001', `${page.text}\n${s.output()}`);
     // The printed mobile command, as printed: a persisted-query id, no query text.
     const byId = await post(mobile, mobileBody);
-    assert.equal(byId.errors, undefined);
+    assert.equal(byId.errors, undefined, byId.text);
     assert.equal(byId.data?.me?.id, 'user-0001');
 
     // A subgraph dies: it is restarted and serves again; the rest stayed up.
@@ -89,7 +96,8 @@ describe('npm start', () => {
     process.kill(catalog.pid, 'SIGKILL');
     await printed(s, /subgraph-catalog exited \(SIGKILL\); restarting it in [\d.]+ s/);
     await printed(s, 'subgraph-catalog is ready again (restart 1)');
-    assert.equal((await post(web, JSON.stringify({ query: '{ featuredProducts { id name } }' }))).errors, undefined);
+    const again = await post(web, JSON.stringify({ query: '{ featuredProducts { id name } }' }));
+    assert.equal(again.errors, undefined, again.text);
 
     const all = tree(s.child.pid!);
     process.kill(s.child.pid!, 'SIGINT');
@@ -146,6 +154,29 @@ describe('npm start', () => {
     assert.match(out, /not ready after 0 s \(--ready-timeout\): .*subgraph-catalog/);
     assert.match(out, /subgraph-catalog: (running \(pid \d+.*\)|not running); waiting for http:\/\/127\.0\.0\.1:\d+\/health to answer 2xx, last answer: /);
     assert.match(out, /its output \(logs\/subgraph-catalog\.log\):\n {4}\S/, 'its output, or a line saying there was none yet');
+  });
+
+  it('does not take another program that answers on a process\'s port for that process: it is not ready, and its EADDRINUSE is reported', async () => {
+    // The window between the launcher finding a port free and its child binding it, made
+    // wide: another HTTP server holds the port and answers every health probe with 200.
+    const impostor = createServer((_request, response) => response.end('{"status":"UP"}'));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    const port = (impostor.address() as { port: number }).port;
+    const supervisor = new Supervisor([{ name: 'rest-catalog', entry: 'services/main.ts', args: ['--service', 'catalog', '--port', String(port)], health: `http://127.0.0.1:${port}/health` }], {
+      logDir: mkdtempSync(join(tmpdir(), 'supervisor-')),
+      env: process.env,
+      failFast: true,
+      say: () => undefined,
+    });
+    try {
+      supervisor.start();
+      const outcome = await Promise.race([supervisor.ready(60_000).then(() => 'ready'), supervisor.failed]);
+      assert.match(outcome, /^rest-catalog exited \(code 1\)/);
+      assert.match(outcome, new RegExp(`${port}.*in use`));
+    } finally {
+      await supervisor.stop();
+      impostor.close();
+    }
   });
 
   it('exits non-zero with a clear message when a port is taken', async () => {
