@@ -26,7 +26,9 @@ export interface ListeningMessage {
  */
 export function tellSupervisorListening(url: string): void {
   const message: ListeningMessage = { storefront: 'listening', url };
-  process.send?.(message);
+  // A supervisor gone meanwhile is handled by exitWithSupervisor; without the callback a
+  // closed channel would be an 'error' event on `process`, and crash it.
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 export function isListeningMessage(message: unknown): message is ListeningMessage {
