@@ -5,9 +5,12 @@ import { prettyFormatQueryPlan, type QueryPlan, type QueryPlanner } from '@apoll
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
+import { operationContextSpanAttributes, requestContextSpanAttributes, type OpenTelemetryConfig } from '@apollo/gateway/dist/utilities/opentelemetry.js';
+import type { Span } from '@opentelemetry/api';
 import { tracingContextActive } from '../../common/tracing.ts';
 import { prepare } from './prepared.ts';
 import { runPlan } from './run-plan.ts';
+import { failSpan, inSpan, inSpanSync, SpanName, type Spans } from './spans.ts';
 
 /**
  * The members of ApolloGateway (2.14.4, pinned) that its executor uses. They
@@ -24,7 +27,7 @@ interface ApolloGatewayInternals {
   readonly recursiveSelectionsLimitDisabled: boolean;
   readonly nonLocalSelectionsLimitDisabled: boolean;
   readonly experimental_didResolveQueryPlan?: Experimental_DidResolveQueryPlanCallback;
-  readonly config: { readonly __exposeQueryPlanExperimental?: boolean; readonly debug?: boolean };
+  readonly config: { readonly __exposeQueryPlanExperimental?: boolean; readonly debug?: boolean; readonly telemetry?: OpenTelemetryConfig };
   readonly logger: { debug(message: string): void; warn(message: string): void };
   validateIncomingRequest(requestContext: GatewayGraphQLRequestContext, operationContext: OperationContext): GraphQLError[];
 }
@@ -37,16 +40,17 @@ type Executor = (requestContext: GatewayGraphQLRequestContext) => Promise<Gatewa
  * is: the plan cache and its keys, variable validation, the planner,
  * `experimental_didResolveQueryPlan`, the experimental query-plan header.
  *
- * A request with OpenTelemetry spans active (tracing configured) or with
- * usage-reporting traces to capture goes through Apollo's executor unchanged:
- * ours creates neither spans nor trace nodes.
+ * With tracing on (common/tracing.ts), ours makes the OpenTelemetry spans
+ * Apollo's makes (spans.ts). A request with usage-reporting traces to capture
+ * (Apollo Studio's ftv1 trace nodes) goes through Apollo's executor unchanged:
+ * ours makes no trace nodes.
  */
 export class StorefrontGateway extends ApolloGateway {
   constructor(config?: GatewayConfig) {
     super(config);
     const apollo: Executor = this.executor;
     const ours = storefrontExecutor(this as unknown as ApolloGatewayInternals);
-    this.executor = (requestContext) => (tracingContextActive() || requestContext.metrics?.captureTraces ? apollo(requestContext) : ours(requestContext));
+    this.executor = (requestContext) => (requestContext.metrics?.captureTraces ? apollo(requestContext) : ours(requestContext));
   }
 }
 
@@ -76,19 +80,27 @@ function storefrontExecutor(gateway: ApolloGatewayInternals): Executor {
     byName.set(name, lookup);
     return lookup;
   };
-  return async (requestContext) => {
+  /** Apollo's executor, less its plan run; `spans` and `span` (gateway.request) when tracing is on. */
+  const execute = async (requestContext: GatewayGraphQLRequestContext, spans?: Spans, span?: Span): Promise<GatewayExecutionResult> => {
     const { request, document } = requestContext;
     const { queryPlanStoreKey, operationContext } = lookupOf(requestContext);
+    span?.setAttributes(operationContextSpanAttributes(operationContext));
     const validationErrors = gateway.validateIncomingRequest(requestContext, operationContext);
-    if (validationErrors.length > 0) return { errors: validationErrors };
+    if (validationErrors.length > 0) {
+      if (spans && span) failSpan(spans, span, validationErrors);
+      return { errors: validationErrors };
+    }
 
     let queryPlan = await gateway.queryPlanStore.get(queryPlanStoreKey);
     if (!queryPlan) {
-      const operation = operationFromDocument(gateway.apiSchema!, document, { operationName: request.operationName });
-      queryPlan = gateway.queryPlanner!.buildQueryPlan(operation, {
-        recursiveSelectionsLimitDisabled: gateway.recursiveSelectionsLimitDisabled,
-        nonLocalSelectionsLimitDisabled: gateway.nonLocalSelectionsLimitDisabled,
-      });
+      const plan = () => {
+        const operation = operationFromDocument(gateway.apiSchema!, document, { operationName: request.operationName });
+        return gateway.queryPlanner!.buildQueryPlan(operation, {
+          recursiveSelectionsLimitDisabled: gateway.recursiveSelectionsLimitDisabled,
+          nonLocalSelectionsLimitDisabled: gateway.nonLocalSelectionsLimitDisabled,
+        });
+      };
+      queryPlan = spans ? inSpanSync(spans, SpanName.PLAN, request.operationName ? { 'graphql.operation.name': request.operationName } : {}, plan) : plan();
       try {
         await gateway.queryPlanStore.set(queryPlanStoreKey, queryPlan);
       } catch (error) {
@@ -100,9 +112,15 @@ function storefrontExecutor(gateway: ApolloGatewayInternals): Executor {
     gateway.experimental_didResolveQueryPlan?.({ queryPlan, serviceMap, requestContext, operationContext });
 
     const prepared = prepare(queryPlan, gateway.apiSchema!, operationContext);
-    const response = await runPlan(queryPlan, prepared, serviceMap, requestContext, operationContext, gateway.supergraphSchema!);
+    const response = await runPlan(queryPlan, prepared, serviceMap, requestContext, operationContext, gateway.supergraphSchema!, spans);
     exposeQueryPlan(gateway, requestContext, queryPlan, response);
+    if (spans && span && response.errors) failSpan(spans, span, response.errors);
     return response;
+  };
+  return (requestContext) => {
+    if (!tracingContextActive()) return execute(requestContext);
+    const spans: Spans = { config: gateway.config.telemetry };
+    return inSpan(spans, SpanName.REQUEST, requestContextSpanAttributes(requestContext, spans.config), (span) => execute(requestContext, spans, span));
   };
 }
 

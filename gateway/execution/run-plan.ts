@@ -8,15 +8,18 @@ import { evaluateCondition, getResponseName, type FetchNode, type PlanNode, type
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { executeSync, GraphQLError, Kind, OperationTypeNode, visit, type DocumentNode, type FieldNode, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import type { Prepared } from './prepared.ts';
+import type { Span } from '@opentelemetry/api';
+import { failSpan, inSpan, SpanName, type Spans } from './spans.ts';
 
 /**
  * Runs a query plan: Apollo's `executeQueryPlan` (@apollo/gateway
  * executeQueryPlan.js), step for step — Sequence, Parallel, Flatten, Fetch,
  * Condition; representations from `requires`, rewrites, merging, error paths
- * re-rooted under the client's path — without what the storefront never uses
- * on this path: usage-reporting trace nodes (a protobuf object per plan node)
- * and OpenTelemetry spans (the gateway sends a request with tracing on, or
- * with traces captured, through Apollo's executor instead: gateway.ts).
+ * re-rooted under the client's path — without usage-reporting trace nodes (a
+ * protobuf object per plan node; the gateway sends a request with traces
+ * captured through Apollo's executor instead: gateway.ts). With tracing on
+ * (`spans`), the same OpenTelemetry spans as Apollo's: gateway.execute, a
+ * gateway.fetch per fetch, gateway.postprocessing (spans.ts).
  * Result shaping is ours, compiled once per operation (shape.ts); the federation
  * operation it needs is built once per plan (prepared.ts), not per request.
  *
@@ -38,29 +41,49 @@ interface Execution {
   readonly requestContext: GatewayGraphQLRequestContext;
   readonly supergraphSchema: GraphQLSchema;
   readonly errors: GraphQLError[];
+  readonly spans: Spans | undefined;
 }
 
 type Data = Record<string, unknown>;
 
-export async function runPlan(plan: QueryPlan, prepared: Prepared, serviceMap: ServiceMap, requestContext: GatewayGraphQLRequestContext, operationContext: OperationContext, supergraphSchema: GraphQLSchema): Promise<GatewayExecutionResult> {
+export function runPlan(plan: QueryPlan, prepared: Prepared, serviceMap: ServiceMap, requestContext: GatewayGraphQLRequestContext, operationContext: OperationContext, supergraphSchema: GraphQLSchema, spans?: Spans): Promise<GatewayExecutionResult> {
+  if (!spans) return run(plan, prepared, serviceMap, requestContext, operationContext, supergraphSchema, undefined);
+  return inSpan(spans, SpanName.EXECUTE, {}, async (span) => {
+    // Apollo returns this one without failing the span.
+    if ('error' in prepared) return { errors: [prepared.error] };
+    const result = await run(plan, prepared, serviceMap, requestContext, operationContext, supergraphSchema, spans);
+    if (result.errors) failSpan(spans, span, result.errors);
+    return result;
+  });
+}
+
+async function run(plan: QueryPlan, prepared: Prepared, serviceMap: ServiceMap, requestContext: GatewayGraphQLRequestContext, operationContext: OperationContext, supergraphSchema: GraphQLSchema, spans: Spans | undefined): Promise<GatewayExecutionResult> {
   if ('error' in prepared) return { errors: [prepared.error] };
-  const logger = requestContext.logger || console;
   const errors: GraphQLError[] = [];
-  const execution: Execution = { plan, prepared, serviceMap, requestContext, supergraphSchema, errors };
+  const execution: Execution = { plan, prepared, serviceMap, requestContext, supergraphSchema, errors, spans };
   const unfilteredData = Object.create(null) as Data;
   if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
   if (plan.node) await executeNode(execution, plan.node, { path: [], data: unfilteredData, fullResult: unfilteredData });
+  if (!spans) return postProcess(execution, unfilteredData, operationContext, undefined);
+  return inSpan(spans, SpanName.POST_PROCESSING, {}, async (span) => postProcess(execution, unfilteredData, operationContext, span));
+}
 
+/** Result shaping and the response's errors: Apollo's post-processing step (the span, if any, is gateway.postprocessing). */
+function postProcess({ prepared, requestContext, errors, spans }: Execution, unfilteredData: Data, operationContext: OperationContext, span: Span | undefined): GatewayExecutionResult {
   const variables = requestContext.request.variables;
   let data: Data | null;
   try {
     let postProcessingErrors: GraphQLError[];
     ({ data, errors: postProcessingErrors } = prepared.shaper.shape(unfilteredData, variables, (selection) => executeIntrospection(operationContext, selection, variables)));
-    if (errors.length === 0 && postProcessingErrors.length > 0) return { extensions: { valueCompletion: postProcessingErrors }, data };
+    if (errors.length === 0 && postProcessingErrors.length > 0) {
+      if (spans && span) failSpan(spans, span, postProcessingErrors);
+      return { extensions: { valueCompletion: postProcessingErrors }, data };
+    }
   } catch (error) {
+    if (spans && span) failSpan(spans, span, [error as Error]);
     if (error instanceof GraphQLError) return { errors: [error] };
     if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
-    logger.error(`Unexpected error during query plan execution: ${String(error)}`);
+    (requestContext.logger || console).error(`Unexpected error during query plan execution: ${String(error)}`);
     return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
   }
   return errors.length === 0 ? { data } : { errors, data };
@@ -79,7 +102,8 @@ async function executeNode(execution: Execution, node: PlanNode, cursor: Cursor 
       return executeNode(execution, node.node, moveIntoCursor(cursor, node.path));
     case 'Fetch':
       try {
-        await executeFetch(execution, node, cursor);
+        const { spans } = execution;
+        await (spans ? inSpan(spans, SpanName.FETCH, { service: node.serviceName }, () => executeFetch(execution, node, cursor)) : executeFetch(execution, node, cursor));
       } catch (error) {
         execution.errors.push(error as GraphQLError);
       }

@@ -80,19 +80,10 @@ export function assertCaseMeansIt(testCase: CorpusCase, plan: QueryPlan | undefi
  */
 export function describeGraph(graph: CorpusGraph, candidate: GatewayFactory): void {
   describe(graph.title, () => {
-    let running: RunningGraph;
-    let reference: Front;
-    let tested: Front;
-    before(async () => {
-      running = await graph.start();
-      [reference, tested] = await Promise.all([startFront(apolloGateway, running.supergraphSdl), startFront(candidate, running.supergraphSdl)]);
-    });
-    after(async () => {
-      await Promise.all([reference?.stop(), tested?.stop()]);
-      await running?.stop();
-    });
+    const fronts = frontsFor(graph, apolloGateway, candidate);
     for (const testCase of graph.cases) {
       it(testCase.name, async () => {
+        const { running, reference, tested } = fronts();
         running.reset();
         const expected = await reference.run(testCase);
         const plan = reference.lastPlan();
@@ -103,6 +94,32 @@ export function describeGraph(graph: CorpusGraph, candidate: GatewayFactory): vo
       });
     }
   });
+}
+
+/** A graph's subgraph servers and two fronts over them: the reference and the gateway under test. */
+export interface Fronts {
+  readonly running: RunningGraph;
+  readonly reference: Front;
+  readonly tested: Front;
+}
+
+/** Inside a describe: starts the graph and both fronts before its tests, stops them after; the result reads them in a test. */
+export function frontsFor(graph: CorpusGraph, reference: GatewayFactory, candidate: GatewayFactory): () => Fronts {
+  let fronts: Fronts | undefined;
+  before(async () => {
+    const running = await graph.start();
+    const [referenceFront, testedFront] = await Promise.all([startFront(reference, running.supergraphSdl), startFront(candidate, running.supergraphSdl)]);
+    fronts = { running, reference: referenceFront, tested: testedFront };
+  });
+  after(async () => {
+    if (!fronts) return;
+    await Promise.all([fronts.reference.stop(), fronts.tested.stop()]);
+    await fronts.running.stop();
+  });
+  return () => {
+    assert.ok(fronts, `${graph.title}: the graph and its fronts did not start`);
+    return fronts;
+  };
 }
 
 /** The whole corpus against one candidate: what the lead runs with other gateway configs. */
