@@ -4,6 +4,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { RunningGateway } from '../../gateway/server.ts';
+import { createSubgraphFetcher } from '../../gateway/subgraphs/subgraph-http.ts';
+import { FieldHeaders } from '../../gateway/subgraphs/field-headers.ts';
 import { DEADLINE_HEADER } from '../../common/upstream/deadline.ts';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../../common/upstream/wire.ts';
 import { useSharedGraph } from '../support/graph.ts';
@@ -176,6 +178,24 @@ describe('what a subgraph answer becomes', () => {
     assert.equal(r.body.errors, undefined);
   });
 
+  it('an answer in several chunks that starts with a byte order mark: read as fetch reads it (the mark dropped)', async () => {
+    await ready();
+    behave = async (res, request) => {
+      const upstream = await fetch(graph.subgraphs.pricing.url, { method: 'POST', headers: forwardedHeaders(request), body: request.body });
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(await upstream.arrayBuffer())]);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Split inside the mark and again midway: the gateway must join the chunks before decoding.
+      res.write(body.subarray(0, 2));
+      await new Promise((resolve) => setImmediate(resolve));
+      res.write(body.subarray(2, body.length >> 1));
+      await new Promise((resolve) => setImmediate(resolve));
+      res.end(body.subarray(body.length >> 1));
+    };
+    const r = await postGraphQL(gateway.url, { query: QUERY });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.ok((r.body.data?.['featuredProducts'] as { price: { onSale: boolean } }[]).every((p) => typeof p.price.onSale === 'boolean'));
+  });
+
   it('a connection reset midway through the body: SUBGRAPH_UNAVAILABLE, and the next fetch answered', async () => {
     behave = (res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
@@ -185,5 +205,46 @@ describe('what a subgraph answer becomes', () => {
     behave = forward;
     const r = await postGraphQL(gateway.url, { query: QUERY });
     assert.equal(r.body.errors, undefined);
+  });
+});
+
+describe('the subgraph send path on its own (gateway/subgraphs/subgraph-http.ts)', () => {
+  it('gives up a fetch still queued for a connection when its signal aborts, and one mid-answer, each at once', async () => {
+    // One connection per origin: the first fetch holds it with an answer that never ends.
+    const { fetcher, close } = createSubgraphFetcher({ connections: 1, timeoutMs: 60_000 });
+    let requests = 0;
+    const stalling = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":');
+    });
+    stalling.listen(0, '127.0.0.1');
+    await once(stalling, 'listening');
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/graphql`;
+    const post = (signal: AbortSignal) => fetcher.send({ url, method: 'POST', headers: new FieldHeaders({ 'content-type': 'application/json' }), body: '{"query":"{ x }"}', signal });
+    try {
+      const holding = new AbortController();
+      const first = post(holding.signal);
+      const firstOutcome = first.then(() => 'answered', (error: Error) => error.message);
+      await once(stalling, 'request');
+      const queued = new AbortController();
+      const second = post(queued.signal);
+      queued.abort(new Error('queued fetch given up'));
+      await assert.rejects(second, /queued fetch given up/);
+      assert.equal(await Promise.race([firstOutcome, new Promise((resolve) => setImmediate(() => resolve('still waiting')))]), 'still waiting', 'the first is not touched');
+      holding.abort(new Error('stalled answer given up'));
+      assert.equal(await firstOutcome, 'stalled answer given up');
+      // A signal already aborted: nothing is sent.
+      await assert.rejects(post(AbortSignal.abort(new Error('aborted before sending'))), /aborted before sending/);
+      // Once the pool has settled everything it holds, the server has seen the first fetch only:
+      // the queued one was dropped when its turn came, the last never queued.
+      const closing = close();
+      stalling.closeAllConnections();
+      await closing;
+      assert.equal(requests, 1);
+    } finally {
+      stalling.closeAllConnections();
+      stalling.close();
+    }
   });
 });
