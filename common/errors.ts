@@ -27,7 +27,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The request body is larger than the configured maximum. HTTP 413. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  /** The gateway is not ready (no supergraph loaded yet) or is shutting down. HTTP 503. */
+  /** The gateway is not ready (no supergraph loaded yet) or is shutting down, or cannot read the identity provider's keys to check a token. HTTP 503. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** A REST upstream answered 5xx or an unreadable body. HTTP 200 (field error, partial data). */
   UPSTREAM_SERVICE_ERROR: 'UPSTREAM_SERVICE_ERROR',

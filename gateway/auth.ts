@@ -1,5 +1,5 @@
 import { createSecretKey } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyResult } from 'jose';
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type FlattenedJWSInput, type JWSHeaderParameters, type JWTVerifyResult } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Identity } from '../common/identity.ts';
 import { ErrorCode, requestError } from '../common/errors.ts';
@@ -11,18 +11,40 @@ export type Authenticator = (authorization: string | undefined) => Promise<Ident
  * Verifies the client's bearer JWT (jose). No Authorization header means an
  * anonymous request (public fields still work; `me` answers UNAUTHENTICATED);
  * a header that is present but wrong is refused outright with HTTP 401, because
- * silently treating a broken token as anonymous hides client bugs.
+ * silently treating a broken token as anonymous hides client bugs. A token that
+ * cannot be checked because the identity provider's key set cannot be read is
+ * refused with SERVICE_UNAVAILABLE (503), not as invalid.
  */
 function verifierFor(auth: GatewayConfig['auth'], now: () => number): (token: string) => Promise<JWTVerifyResult> {
   const claims = { issuer: auth.issuer, audience: auth.audience };
   if (auth.jwksUrl) {
     // jose caches the key set and refetches it when it sees an unknown `kid`.
     const jwks = createRemoteJWKSet(new URL(auth.jwksUrl));
-    return (token) => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'], currentDate: new Date(now()) });
+    const key = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+      try {
+        return await jwks(header, token);
+      } catch (error) {
+        if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw error;
+        throw new IdentityProviderUnavailable('the key set could not be read', { cause: error });
+      }
+    };
+    return (token) => jwtVerify(token, key, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'], currentDate: new Date(now()) });
   }
   // A KeyObject, not raw bytes: jose imports raw bytes again on every call.
   const secret = createSecretKey(Buffer.from(auth.jwtSecret ?? '', 'utf8'));
   return (token) => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'], currentDate: new Date(now()) });
+}
+
+/** What jose's key-set lookup throws because of the token itself (its `kid` or `alg`): the token is refused. */
+const TOKEN_FAULTS = [joseErrors.JWKSNoMatchingKey, joseErrors.JWKSMultipleMatchingKeys, joseErrors.JOSENotSupported, joseErrors.JOSEAlgNotAllowed, joseErrors.JWSInvalid];
+
+/**
+ * The identity provider's key set could not be read (not reachable, too slow, not
+ * a key set): the token may well be valid, so the client is not told it is not
+ * (a 401 makes apps sign their users out) but to try again (503).
+ */
+class IdentityProviderUnavailable extends Error {
+  override readonly name = 'IdentityProviderUnavailable';
 }
 
 /** A verified token's subject and expiry (`exp`, seconds since the epoch; undefined: none). */
@@ -44,6 +66,8 @@ const VERIFIED_TOKENS = { max: 5000, ttlMs: 60_000 };
 export interface AuthenticatorOptions {
   /** The clock, in ms since the epoch (tests); default Date.now. */
   readonly now?: () => number;
+  /** Told why the identity provider's key set could not be read (for the log: the cause names its address). */
+  readonly onProviderUnavailable?: (cause: unknown) => void;
 }
 
 export function createAuthenticator(auth: GatewayConfig['auth'], options: AuthenticatorOptions = {}): Authenticator {
@@ -71,6 +95,10 @@ export function createAuthenticator(auth: GatewayConfig['auth'], options: Authen
       verified.set(token, { userId: payload.sub, exp: payload.exp });
       return { userId: payload.sub };
     } catch (error) {
+      if (error instanceof IdentityProviderUnavailable) {
+        options.onProviderUnavailable?.(error.cause);
+        throw requestError(ErrorCode.SERVICE_UNAVAILABLE, 'The identity provider cannot be reached to check the token; try again shortly');
+      }
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired');
       if (error instanceof joseErrors.JOSEError) throw unauthenticated(`the token was rejected (${error.code})`);
       throw error;

@@ -72,7 +72,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, logger?: Log
   const log = logger ?? createLogger(`gateway-${config.profile}`, config.logLevel);
   let phase: GatewayPhase = { phase: 'starting' };
   startTracing({ serviceName: `gateway-${config.profile}`, otlpEndpoint: config.otlpEndpoint, untraced: 'forward' });
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = createAuthenticator(config.auth, {
+    onProviderUnavailable: (cause) => log.warn({ err: cause, jwksUrl: config.auth.jwksUrl }, 'the identity provider\'s key set could not be read; tokens are refused with 503 until it can'),
+  });
   const assertionKey = identityKey(config.identitySecret);
   // Each fetch carries its own deadline (subgraphs/data-source.ts); the pool's socket
   // timeouts are only a backstop, so they must not cut a longer per-subgraph one.

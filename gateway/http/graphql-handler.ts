@@ -59,6 +59,8 @@ export function graphqlHandler(deps: GraphQLHandlerDeps) {
       identity = await deps.authenticate(headerOf(request, 'authorization'));
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
+      // The identity provider is down: the client's token is not at fault (gateway/auth.ts).
+      if (error.extensions['code'] === ErrorCode.SERVICE_UNAVAILABLE) return send(reply, answerRejection(reject(ErrorCode.SERVICE_UNAVAILABLE, error.message, { headers: { 'retry-after': '5' } })));
       return send(reply, answerRejection(reject(ErrorCode.UNAUTHENTICATED, error.message, { headers: { 'www-authenticate': 'Bearer' } })));
     }
     const idempotency = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
