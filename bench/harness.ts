@@ -318,10 +318,10 @@ export async function runRounds<N extends string>(
     // The subgraphs and REST services start cold, and round 1's first gateway would pay for
     // their JIT warm-up alone (alternating the order does not spread a one-off): warm them
     // through the last gateway first, unmeasured.
-    const first = gateways[names[names.length - 1]!];
-    const warming = await processes.start(first.script, first.args, first.health, first.healthHeaders);
-    await first.verify?.();
-    await load(first, warming, Math.max(options.warmupS, 3), options.connections, graph);
+    const warmer = gateways[names[names.length - 1]!];
+    const warming = await processes.start(warmer.script, warmer.args, warmer.health, warmer.healthHeaders);
+    await warmer.verify?.();
+    await load(warmer, warming, Math.max(options.warmupS, 3), options.connections, graph);
     await processes.stop(warming);
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? names : [...names].reverse();
